@@ -29,6 +29,9 @@ public struct HoistRoot: Sendable {
     /// The image store (an OCI image layout).
     public var storePath: String { path + "/store" }
 
+    /// Work in progress (extractions, imports); removed when done.
+    public var temporaryPath: String { path + "/tmp" }
+
     /// Opens the image store, creating it on first use.
     /// - Throws: `OCIImageError` when the store cannot be opened or created.
     public func openStore() throws -> LayoutContentStore {

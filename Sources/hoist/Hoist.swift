@@ -11,6 +11,7 @@ struct Hoist: AsyncParsableCommand {
         version: "hoist \(BuildInfo.version) (\(BuildInfo.revision))",
         subcommands: [
             ImagesCommand.self, InspectCommand.self, TagCommand.self, RemoveImageCommand.self, PruneCommand.self,
+            ImportCommand.self, SaveCommand.self,
         ])
 
     /// Parses and runs a command; every failure becomes one line on standard error and a non-zero exit.

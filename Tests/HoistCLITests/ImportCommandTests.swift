@@ -1,0 +1,139 @@
+// Copyright 2026 The Hoist Authors. Licensed under the Apache License, Version 2.0.
+
+import Foundation
+import OCIImage
+import TestSupport
+import Testing
+
+struct ImportCommandTests {
+    let scratch: TemporaryDirectory
+    let hoist: HoistRunner
+    let rootfs: String
+
+    init() throws {
+        scratch = try TemporaryDirectory()
+        hoist = HoistRunner(root: scratch.child("root"))
+        rootfs = scratch.child("rootfs")
+        try Self.makeBusyboxRoot(at: rootfs)
+    }
+
+    /// A minimal root filesystem: Debian's static busybox and its applet links.
+    static func makeBusyboxRoot(at path: String) throws {
+        let busybox = try Subprocess.requireTool("busybox", package: "busybox-static")
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: path + "/bin", withIntermediateDirectories: true)
+        try manager.createDirectory(atPath: path + "/etc", withIntermediateDirectories: true)
+        try manager.copyItem(atPath: busybox, toPath: path + "/bin/busybox")
+        for applet in ["sh", "echo", "cat", "id", "uname", "ls"] {
+            try manager.createSymbolicLink(atPath: path + "/bin/" + applet, withDestinationPath: "busybox")
+        }
+        try Data("root:x:0:0:root:/root:/bin/sh\n".utf8).write(to: URL(fileURLWithPath: path + "/etc/passwd"))
+        try Data("root:x:0:\n".utf8).write(to: URL(fileURLWithPath: path + "/etc/group"))
+        try Data("imported by a test\n".utf8).write(to: URL(fileURLWithPath: path + "/etc/motd"))
+    }
+
+    func importImage(_ source: String, tag: String, extra: [String] = []) throws -> ProcessResult {
+        try Subprocess.run(
+            [TestPaths.hoistBinary, "--root", hoist.root, "import", source, "-t", tag] + extra,
+            extraEnvironment: ["SOURCE_DATE_EPOCH": "1700000000"])
+    }
+
+    @Test func directoryAndTarballOfOneTreeGiveOneDigest() throws {
+        let fromDirectory = try importImage(rootfs, tag: "base:dir")
+        #expect(fromDirectory.succeeded, "\(fromDirectory.stderr)")
+        let digest = fromDirectory.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try Digest(parsing: digest).algorithm == "sha256")
+
+        for (flag, name) in [("-cf", "rootfs.tar"), ("-czf", "rootfs.tar.gz")] {
+            let tarball = scratch.child(name)
+            #expect(try Subprocess.run(["tar", "-C", rootfs, flag, tarball, "."]).succeeded)
+            let fromTar = try importImage(tarball, tag: "base:\(name.replacingOccurrences(of: ".", with: "-"))")
+            #expect(fromTar.succeeded, "\(fromTar.stderr)")
+            #expect(fromTar.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == digest, "\(name)")
+        }
+        // And again into a brand-new root: reproducible, not cached.
+        let other = try Subprocess.run(
+            [TestPaths.hoistBinary, "--root", scratch.child("other-root"), "import", rootfs],
+            extraEnvironment: ["SOURCE_DATE_EPOCH": "1700000000"])
+        #expect(other.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == digest)
+    }
+
+    @Test func importedImageRunsUnderRunc() throws {
+        try Subprocess.requireTool("umoci", package: "umoci")
+        try Subprocess.requireTool("runc", package: "runc")
+        let result = try importImage(
+            rootfs, tag: "localhost/runnable:1", extra: ["--cmd", #"["/bin/sh","-c","cat /etc/motd; id -u"]"#])
+        #expect(result.succeeded, "\(result.stderr)")
+        let bundle = scratch.child("bundle")
+        let unpack = try Subprocess.run([
+            "umoci", "unpack", "--image", "\(hoist.root)/store:localhost/runnable:1", bundle,
+        ])
+        #expect(unpack.succeeded, "\(unpack.stderr)")
+        let configPath = bundle + "/config.json"
+        var config = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any]
+        )
+        var process = try #require(config["process"] as? [String: Any])
+        process["terminal"] = false
+        config["process"] = process
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let name = "hoist-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let run = try Subprocess.run(["runc", "run", "--bundle", bundle, name], timeout: 60)
+        _ = try? Subprocess.run(["runc", "delete", "-f", name])
+        #expect(run.succeeded, "\(run.stderr)")
+        #expect(run.stdout == "imported by a test\n0\n")
+    }
+
+    @Test func configAndTimesComeFromTheOptions() throws {
+        let result = try importImage(
+            rootfs, tag: "base:cfg",
+            extra: [
+                "--cmd", #"["sh"]"#, "--entrypoint", #"["/bin/busybox"]"#, "-m", "from a test", "--platform",
+                "linux/arm64",
+            ])
+        #expect(result.succeeded, "\(result.stderr)")
+        let inspect = try hoist("inspect", "--config", "base:cfg", "--platform", "linux/arm64")
+        let config = try #require(try JSONSerialization.jsonObject(with: inspect.stdoutBytes) as? [String: Any])
+        #expect(config["created"] as? String == "2023-11-14T22:13:20Z")
+        #expect(config["architecture"] as? String == "arm64")
+        #expect(config["variant"] as? String == "v8")
+        let container = config["config"] as? [String: Any]
+        #expect(container?["Cmd"] as? [String] == ["sh"])
+        #expect(container?["Entrypoint"] as? [String] == ["/bin/busybox"])
+        let history = config["history"] as? [[String: Any]]
+        #expect(history?.first?["comment"] as? String == "from a test")
+    }
+
+    @Test func badInputIsRefusedClearlyAndLeavesNoImage() throws {
+        let missing = try importImage(scratch.child("absent"), tag: "x:1")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("hoist: error: nothing to import at"))
+
+        let badCmd = try importImage(rootfs, tag: "x:1", extra: ["--cmd", "echo hi"])
+        #expect(badCmd.status != 0)
+        #expect(badCmd.stderr.contains("--cmd takes a JSON array of strings"))
+
+        // A tarball whose entry climbs out of the extraction directory.
+        let evil = scratch.child("evil.tar")
+        let made = try Subprocess.run([
+            "python3", "-c",
+            """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], "w") as tar:
+                data = b"owned\\n"
+                info = tarfile.TarInfo("../escaped")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            """,
+            evil,
+        ])
+        #expect(made.succeeded, "\(made.stderr)")
+        let refused = try importImage(evil, tag: "x:1")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("../escaped"), "the error names the entry: \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: hoist.root + "/escaped"))
+        #expect(!FileManager.default.fileExists(atPath: hoist.root + "/tmp/escaped"))
+        let images = try hoist("images", "-q")
+        #expect(images.stdout.isEmpty, "no image is tagged after a failed import")
+    }
+}
