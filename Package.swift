@@ -32,7 +32,7 @@ let package = Package(
         // MARK: - Layers
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
-            providers: [.apt(["libarchive-dev", "zlib1g-dev", "libisal-dev"])]),
+            providers: [.apt(["libarchive-dev", "zlib1g-dev", "libisal-dev", "libzstd-dev"])]),
         .target(name: "CLayerSupport"),
         .target(name: "LayerArchive", dependencies: ["CArchive", "CLayerSupport", "OCIImage"]),
 
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "BuildEngine", "Registry",
+                "BuildEngine", "DockerfileSyntax", "OCIImage", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,9 +8,10 @@ import OCIImage
 /// produce different bytes, so a layer digest is reproducible for a given (codec, level) pair.
 /// See specs/layers.md for the measured speeds.
 public enum GzipCodec: String, Sendable, Hashable, CaseIterable {
-    /// Intel ISA-L `isal_deflate` (levels 1–3; gzip levels map onto them). Several times faster than zlib.
+    /// Intel ISA-L `isal_deflate` (levels 1–3; gzip levels map onto them). Several times faster than zlib, but
+    /// its bytes are only proven equal on like CPUs, so it is opt-in (specs/layers.md, Reproducibility).
     case isal
-    /// zlib `deflate`, the reference implementation: gzip levels 1–9 as in `gzip` and `pigz`.
+    /// zlib `deflate`, the reference implementation and the default: gzip levels 1–9 as in `gzip` and `pigz`.
     case zlib
 }
 
@@ -22,7 +23,7 @@ public enum LayerCompression: Sendable, Hashable {
     /// - Parameters:
     ///   - level: 1 (fastest) to 9 (smallest), as in `gzip -N`; 6 is Docker's default.
     ///   - codec: the deflate implementation (see `GzipCodec`).
-    case gzip(level: Int = 6, codec: GzipCodec = .isal)
+    case gzip(level: Int = 6, codec: GzipCodec = .zlib)
     /// A zstd frame (libzstd, multi-threaded, output independent of the thread count).
     /// - Parameter level: 1 to 19; 3 is zstd's default.
     case zstd(level: Int = 3)

@@ -225,6 +225,11 @@ final class EntryApplier {
         }
         let device = type == mode_t(S_IFIFO) ? 0 : dev_t(hoist_makedev(entry.devmajor, entry.devminor))
         if mknodat(parent, name, type | mode_t(entry.mode), device) != 0 {
+            // Root in a user namespace may not create devices; skip them as rootless Docker does.
+            if errno == EPERM && type != mode_t(S_IFIFO) {
+                skippedDevices += 1
+                return
+            }
             throw ArchiveError.io(operation: "mknod", path: entry.displayPath, errno: errno)
         }
         try setOwnerAndXattrs(parent, name, entry)
@@ -258,8 +263,11 @@ final class EntryApplier {
             if xattr.name.hasPrefix("trusted.overlay.") || xattr.name.hasPrefix("user.overlay.") { continue }
             let done = xattr.value.withUnsafeBytes { set(xattr.name, $0) }
             if done != 0 {
-                // Unprivileged, trusted.* and security.* cannot be set; and not every file system has xattrs.
-                if !isRoot && (errno == EPERM || errno == ENOTSUP) { continue }
+                // Unprivileged, trusted.* and security.* cannot be set; user.* never on symlinks; and not
+                // every file system has xattrs.
+                var isSymlink = false
+                if case .symlink = entry.kind { isSymlink = true }
+                if (!isRoot || isSymlink) && (errno == EPERM || errno == ENOTSUP) { continue }
                 throw ArchiveError.io(operation: "setxattr \(xattr.name)", path: entry.displayPath, errno: errno)
             }
         }

@@ -23,7 +23,8 @@ public struct LayerWriteResult: Sendable, Hashable {
 public struct LayerWriter: Sendable {
     /// How a layer is written.
     public struct Options: Sendable, Hashable {
-        /// The compression, and so the media type. Default: gzip level 6 with ISA-L.
+        /// The compression, and so the media type. Default: gzip level 6 with zlib, whose bytes are the same on
+        /// every machine (see specs/layers.md for why ISA-L is opt-in).
         public var compression: LayerCompression
         /// When set, every mtime later than this (seconds since the epoch) is clamped to it
         /// (`SOURCE_DATE_EPOCH`), and whiteout entries carry it.
@@ -35,7 +36,7 @@ public struct LayerWriter: Sendable {
         public var includesXattrs: Bool
 
         /// - Parameters:
-        ///   - compression: default gzip level 6 (ISA-L).
+        ///   - compression: default gzip level 6 (zlib).
         ///   - sourceDateEpoch: default none.
         ///   - threads: default the number of active processors.
         ///   - includesXattrs: default true.

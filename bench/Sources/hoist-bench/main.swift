@@ -19,11 +19,11 @@ func option(_ name: String, in arguments: [String]) -> String? {
 func writerOptions(_ arguments: [String]) -> LayerWriter.Options {
     let level = option("--level", in: arguments).flatMap { Int($0) }
     let compression: LayerCompression
-    switch option("--codec", in: arguments) ?? "isal" {
-    case "zlib": compression = .gzip(level: level ?? 6, codec: .zlib)
+    switch option("--codec", in: arguments) ?? "zlib" {
+    case "isal": compression = .gzip(level: level ?? 6, codec: .isal)
     case "zstd": compression = .zstd(level: level ?? 3)
     case "none": compression = .uncompressed
-    default: compression = .gzip(level: level ?? 6, codec: .isal)
+    default: compression = .gzip(level: level ?? 6, codec: .zlib)
     }
     var options = LayerWriter.Options(compression: compression)
     if let threads = option("--threads", in: arguments).flatMap({ Int($0) }) { options.threads = threads }
