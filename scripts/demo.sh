@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hoist's main job, as far as it exists today: make a base image from Debian's static busybox with
-# `hoist import`, show it, check that other tools read Hoist's store, and run it with runc.
+# `hoist import`, push it to a loopback registry, pull it into a fresh store, check that other tools
+# read it, and run it with runc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -48,9 +49,40 @@ step "hoist images / hoist inspect"
 "$hoist" --root "$root" images
 "$hoist" --root "$root" inspect hoist-demo/busybox:1 | head -n 20
 
-step "other tools read the store: skopeo inspect, umoci unpack"
-skopeo inspect "oci:$root/store:docker.io/hoist-demo/busybox:1" | grep -E '"(Digest|Architecture|Os)"'
-umoci unpack --image "$root/store:docker.io/hoist-demo/busybox:1" "$work/bundle" >/dev/null
+step "a registry on loopback (Debian's docker-registry, the CNCF distribution registry)"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/registry"
+cat >"$work/registry.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$port
+YAML
+# The registry reads every REGISTRY_* variable as configuration: start it with a clean one.
+env -u REGISTRY_AUTH_FILE docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 100); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
+    sleep 0.1
+done
+echo "registry at 127.0.0.1:$port"
+
+step "hoist push: the image goes to the registry, named by its digest"
+"$hoist" --root "$root" push hoist-demo/busybox:1 "127.0.0.1:$port/hoist-demo/busybox:1"
+
+step "hoist pull: into a brand-new store, as another machine would"
+fresh="$work/fresh-root"
+"$hoist" --root "$fresh" pull "127.0.0.1:$port/hoist-demo/busybox:1"
+"$hoist" --root "$fresh" images
+
+step "other tools read the pulled image from Hoist's store: skopeo inspect, umoci unpack"
+pulled="127.0.0.1:$port/hoist-demo/busybox:1"
+skopeo inspect "oci:$fresh/store:$pulled" | grep -E '"(Digest|Architecture|Os)"'
+umoci unpack --image "$fresh/store:$pulled" "$work/bundle" >/dev/null
 python3 - "$work/bundle/config.json" <<'PY'
 import json, sys
 path = sys.argv[1]
@@ -59,8 +91,11 @@ config["process"]["terminal"] = False
 json.dump(config, open(path, "w"))
 PY
 
-step "runc run: the image's own command, inside a container"
+step "runc run: the pulled image's own command, inside a container"
 runc run --bundle "$work/bundle" "hoist-demo-$$"
+
+step "hoist parse: Dockerfile.sample, the multi-stage build 'hoist build' will run"
+"$hoist" parse --dump Dockerfile.sample
 
 step "done"
 echo "Next, once 'hoist build' exists: build Dockerfile.sample, push it, pull it back and run it."

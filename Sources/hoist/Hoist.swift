@@ -12,7 +12,7 @@ struct Hoist: AsyncParsableCommand {
         subcommands: [
             ImagesCommand.self, InspectCommand.self, TagCommand.self, RemoveImageCommand.self, PruneCommand.self,
             ImportCommand.self, SaveCommand.self,
-            ParseCommand.self,
+            PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, ParseCommand.self,
         ])
 
     /// Parses and runs a command; every failure becomes one line on standard error and a non-zero exit.

@@ -284,10 +284,13 @@ struct NamespaceExecutorTests {
         #expect(!table.contains(root.directory.path))
     }
 
+    /// Concurrent runs each get their own root, as the build engine gives each step its own: two runs
+    /// must never share a root, since each creates and removes its own mount points in it.
     @Test func concurrentRunsAreIndependent() async throws {
+        let roots = try (0..<4).map { _ in try BusyboxRoot() }
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<4 {
-                var request = root.shell("hostname")
+                var request = roots[index].shell("hostname")
                 request.hostname = "stage\(index)"
                 group.addTask { try await capture(request).stdout }
             }
