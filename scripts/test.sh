@@ -29,7 +29,7 @@ status=${PIPESTATUS[0]}
 set -e
 echo
 echo "==> summary"
-grep -E '^(✔|✘|􁁛|􀢄)? ?Test run with|^Test Suite .All tests. (passed|failed)|Executed [0-9]+ tests' "$log" | tail -n 3 || true
+grep -E '^(✔|✘) Test run with' "$log" | tail -n 1 || true
 if [ "$status" -ne 0 ] || grep -q -E '^✘ Test run|with [0-9]+ issues?' "$log"; then
     echo "test.sh: TESTS FAILED (swift test exit status $status)" >&2
     grep -E '^✘ ' "$log" | head -n 40 >&2 || true

