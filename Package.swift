@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "hoist",
             dependencies: [
-                "BuildEngine", "DockerfileSyntax", "OCIImage", "Registry",
+                "BuildEngine", "DockerfileSyntax", "LayerArchive", "OCIImage", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@
 import ArgumentParser
 import BuildEngine
 import Foundation
+import LayerArchive
 import OCIImage
 
 struct ImportCommand: AsyncParsableCommand {
@@ -41,6 +42,17 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("A comment for the image's history.", valueName: "text"))
     var message: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Layer compression: gzip (zlib, the same bytes on every machine), gzip-isal (faster; same bytes only on like CPUs), zstd, or uncompressed.",
+            valueName: "kind"))
+    var compression: String = "gzip"
+
+    @Option(
+        help: ArgumentHelp(
+            "Compression level: 1-9 for gzip (default 6, as Docker), 1-19 for zstd (default 3).", valueName: "n"))
+    var compressionLevel: Int?
+
     func run() async throws {
         global.bootstrapLogging()
         let references = try tag.map(ImageReference.init(parsing:))
@@ -49,13 +61,37 @@ struct ImportCommand: AsyncParsableCommand {
         config.Entrypoint = try entrypoint.map { try Self.stringArray($0, option: "--entrypoint") }
         let options = ImageImporter.Options(
             platform: try platform.map(Platform.init(parsing:)) ?? .host,
-            sourceDateEpoch: try sourceDateEpoch ?? Timestamp.sourceDateEpoch(), config: config, comment: message)
+            sourceDateEpoch: try sourceDateEpoch ?? Timestamp.sourceDateEpoch(), config: config, comment: message,
+            compression: try layerCompression())
         let root = global.hoistRoot
         let store = try root.openStore()
         let image = try await ImageImporter(store: store, temporaryDirectory: root.temporaryPath, options: options)
             .importRootFilesystem(from: source)
         for reference in references { try store.tag(image, as: LocalImages.storedName(for: reference)) }
         print(image.digest)
+    }
+
+    private func layerCompression() throws -> LayerCompression {
+        let level = compressionLevel
+        let result: LayerCompression
+        switch compression {
+        case "gzip": result = .gzip(level: level ?? 6, codec: .zlib)
+        case "gzip-isal": result = .gzip(level: level ?? 6, codec: .isal)
+        case "zstd": result = .zstd(level: level ?? 3)
+        case "uncompressed":
+            guard level == nil else {
+                throw ValidationError("--compression-level does not apply to uncompressed layers")
+            }
+            result = .uncompressed
+        default:
+            throw ValidationError("--compression takes gzip, gzip-isal, zstd or uncompressed, not '\(compression)'")
+        }
+        let range = compression == "zstd" ? 1...19 : 1...9
+        if let level, !range.contains(level) {
+            throw ValidationError(
+                "--compression-level \(level) is outside \(range.lowerBound)-\(range.upperBound) for \(compression)")
+        }
+        return result
     }
 
     static func stringArray(_ json: String, option: String) throws -> [String] {

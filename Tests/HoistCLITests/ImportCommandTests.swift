@@ -104,6 +104,44 @@ struct ImportCommandTests {
         #expect(history?.first?["comment"] as? String == "from a test")
     }
 
+    @Test(arguments: [
+        ("gzip", "application/vnd.oci.image.layer.v1.tar+gzip"),
+        ("gzip-isal", "application/vnd.oci.image.layer.v1.tar+gzip"),
+        ("zstd", "application/vnd.oci.image.layer.v1.tar+zstd"),
+        ("uncompressed", "application/vnd.oci.image.layer.v1.tar"),
+    ])
+    func compressionIsSelectableWithTheRightMediaType(_ kind: String, _ mediaType: String) throws {
+        let result = try importImage(rootfs, tag: "base:\(kind)", extra: ["--compression", kind])
+        #expect(result.succeeded, "\(result.stderr)")
+        let inspect = try hoist("inspect", "base:\(kind)")
+        let json = try #require(try JSONSerialization.jsonObject(with: inspect.stdoutBytes) as? [String: Any])
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers.first?["mediaType"] as? String == mediaType)
+        // Whatever the compression, the layer's content (its diffID) is the same as the default's.
+        #expect(try importImage(rootfs, tag: "base:default").succeeded)
+        #expect(try diffIDs(of: "base:\(kind)") == diffIDs(of: "base:default"))
+    }
+
+    func diffIDs(of image: String) throws -> [String] {
+        let config = try hoist("inspect", "--config", image)
+        let json = try #require(try JSONSerialization.jsonObject(with: config.stdoutBytes) as? [String: Any])
+        return try #require((json["rootfs"] as? [String: Any])?["diff_ids"] as? [String])
+    }
+
+    @Test func compressionLevelsAreChecked() throws {
+        let levels = try importImage(rootfs, tag: "base:1", extra: ["--compression-level", "1"])
+        #expect(levels.succeeded, "\(levels.stderr)")
+        let best = try importImage(rootfs, tag: "base:9", extra: ["--compression-level", "9"])
+        #expect(best.succeeded)
+        #expect(levels.stdout != best.stdout, "another level gives other bytes")
+        let outside = try importImage(rootfs, tag: "x:1", extra: ["--compression-level", "12"])
+        #expect(outside.status != 0)
+        #expect(outside.stderr.contains("--compression-level 12 is outside 1-9 for gzip"))
+        let unknown = try importImage(rootfs, tag: "x:1", extra: ["--compression", "lz4"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("--compression takes gzip, gzip-isal, zstd or uncompressed"))
+    }
+
     @Test func badInputIsRefusedClearlyAndLeavesNoImage() throws {
         let missing = try importImage(scratch.child("absent"), tag: "x:1")
         #expect(missing.status == 1)
