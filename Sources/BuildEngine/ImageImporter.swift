@@ -75,24 +75,37 @@ public struct ImageImporter: Sendable {
 
     /// An archive is stored as a blob, extracted safely (nothing outside the extraction directory,
     /// whatever the archive says) and written again as a Hoist layer, so its bytes are normalised.
+    /// The archive's blob is removed afterwards only if this import added it: when its bytes were
+    /// already in the store (a layer taken out of it), an image may be using them.
     private func importArchive(_ path: String) async throws -> Descriptor {
-        let raw = try copyIntoStore(path)
+        let digest = try hashFile(path)
+        let wasStored = try store.hasBlob(digest)
+        if !wasStored { try copyIntoStore(path, expecting: digest) }
         let work = temporaryDirectory + "/import-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        _ = try await LayerApplier(store: store).extract(raw, into: work)
-        try store.deleteBlob(raw)
+        _ = try await LayerApplier(store: store).extract(digest, into: work)
+        if !wasStored { try store.deleteBlob(digest) }
         return try await importDirectory(work)
     }
 
-    private func copyIntoStore(_ path: String) throws -> Digest {
+    private func hashFile(_ path: String) throws -> Digest {
+        let hasher = SHA256Hasher()
+        try readChunks(of: path) { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    private func copyIntoStore(_ path: String, expecting digest: Digest) throws {
+        let writer = try store.makeBlobWriter()
+        try readChunks(of: path) { try writer.write($0) }
+        // The file changing between the two reads is caught here rather than stored under a wrong name.
+        try writer.commit(expectedDigest: digest)
+    }
+
+    private func readChunks(of path: String, _ body: (Data) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw BuildError.importSourceMissing(path) }
         defer { try? handle.close() }
-        let writer = try store.makeBlobWriter()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            try writer.write(chunk)
-        }
-        return try writer.commit().digest
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { try body(chunk) }
     }
 
     private func commitImage(layer: LayerWriteResult, createdBy: String) throws -> Descriptor {

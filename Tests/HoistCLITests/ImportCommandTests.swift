@@ -142,6 +142,26 @@ struct ImportCommandTests {
         #expect(unknown.stderr.contains("--compression takes gzip, gzip-isal, zstd or uncompressed"))
     }
 
+    /// Importing an archive whose bytes are already a blob of the store (a layer taken out of the store)
+    /// must not remove that blob from the images that use it.
+    @Test func importingAStoredLayerBlobKeepsItForItsImage() throws {
+        // zstd here, so that re-importing it (as gzip) does not happen to write the same blob again.
+        let first = try importImage(rootfs, tag: "base:1", extra: ["--compression", "zstd"])
+        #expect(first.succeeded, "\(first.stderr)")
+        let store = try LayoutContentStore(path: hoist.root + "/store")
+        let manifest = try store.readJSON(
+            ImageManifest.self, digest: Digest(parsing: first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let layer = try #require(manifest.layers.first)
+        let copy = scratch.child("layer.tar.zst")
+        try FileManager.default.copyItem(atPath: store.blobPath(layer.digest), toPath: copy)
+
+        let again = try importImage(copy, tag: "base:again")
+        #expect(again.succeeded, "\(again.stderr)")
+        #expect(try store.hasBlob(layer.digest), "the first image's layer is still there")
+        let exported = try hoist("save", "-o", scratch.child("base.tar"), "base:1")
+        #expect(exported.succeeded, "every blob of base:1 is readable: \(exported.stderr)")
+    }
+
     @Test func badInputIsRefusedClearlyAndLeavesNoImage() throws {
         let missing = try importImage(scratch.child("absent"), tag: "x:1")
         #expect(missing.status == 1)
