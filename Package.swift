@@ -56,7 +56,8 @@ let package = Package(
         .target(
             name: "BuildEngine",
             dependencies: [
-                "DockerfileSyntax", "OCIImage", "LayerArchive", "Registry", "Sandbox",
+                "DockerfileSyntax", "OCIImage", "LayerArchive", "Registry", "Sandbox", "CSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
