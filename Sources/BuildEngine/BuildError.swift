@@ -16,6 +16,18 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSourceDateEpoch(String)
     /// An image archive could not be written.
     case exportFailed(path: String, reason: String)
+    /// A step's command ran and failed: where, what, and its exit status.
+    case stepFailed(location: String, instruction: String, status: Int32, signaled: Bool)
+    /// A step could not run or finish: where, what, and why.
+    case stepError(location: String, instruction: String, reason: String)
+    /// An overlay mount or unmount failed.
+    case mountFailed(target: String, reason: String)
+    /// A base image is neither in the local store nor obtainable from its registry.
+    case baseImageUnavailable(name: String, reason: String)
+    /// The platform asked for can't run here.
+    case platformUnsupported(requested: String, host: String)
+    /// A build option has a value the engine can't use.
+    case invalidOption(String)
 
     public var description: String {
         switch self {
@@ -26,6 +38,16 @@ public enum BuildError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidSourceDateEpoch(let text):
             "SOURCE_DATE_EPOCH '\(text)' is not a whole number of seconds since 1970"
         case .exportFailed(let path, let reason): "cannot write \(path): \(reason)"
+        case .stepFailed(let location, let instruction, let status, let signaled):
+            signaled
+                ? "\(location): \(instruction): the command was killed by signal \(status)"
+                : "\(location): \(instruction): the command did not complete successfully: exit code \(status)"
+        case .stepError(let location, let instruction, let reason): "\(location): \(instruction): \(reason)"
+        case .mountFailed(let target, let reason): "cannot mount the stage root at \(target): \(reason)"
+        case .baseImageUnavailable(let name, let reason): "base image '\(name)' is not available: \(reason)"
+        case .platformUnsupported(let requested, let host):
+            "cannot build for \(requested) on this \(host) machine: no binfmt_misc handler for it is registered"
+        case .invalidOption(let text): text
         }
     }
 }

@@ -32,6 +32,12 @@ public struct HoistRoot: Sendable {
     /// Work in progress (extractions, imports); removed when done.
     public var temporaryPath: String { path + "/tmp" }
 
+    /// `ROOT/layers`: one extracted directory per layer diffID, the lower directories of overlay mounts.
+    public var layersPath: String { path + "/layers" }
+
+    /// `ROOT/cache-mounts`: the directories behind `RUN --mount=type=cache`, one per cache id.
+    public var cacheMountsPath: String { path + "/cache-mounts" }
+
     /// Opens the image store, creating it on first use.
     /// - Throws: `OCIImageError` when the store cannot be opened or created.
     public func openStore() throws -> LayoutContentStore {

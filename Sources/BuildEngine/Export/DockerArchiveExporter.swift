@@ -29,11 +29,13 @@ public struct DockerArchiveExporter: Sendable {
     public init(store: any ContentStore) { self.store = store }
 
     /// Writes the archive to a temporary name beside `path` and renames it into place when complete.
+    /// With `dockerManifest` false, `manifest.json` is left out: the archive is a plain OCI layout tar
+    /// (`hoist build --output type=oci,dest=FILE.tar`).
     /// - Throws: `BuildError.exportFailed`, or `OCIImageError` when a blob is missing or corrupt.
-    public func export(_ entries: [Entry], to path: String) throws {
+    public func export(_ entries: [Entry], to path: String, dockerManifest: Bool = true) throws {
         let temporary = path + ".hoist-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tmp"
         do {
-            try write(entries, to: temporary)
+            try write(entries, to: temporary, dockerManifest: dockerManifest)
             guard rename(temporary, path) == 0 else {
                 throw BuildError.exportFailed(path: path, reason: systemErrorMessage(errno))
             }
@@ -49,7 +51,7 @@ public struct DockerArchiveExporter: Sendable {
         var Layers: [String]
     }
 
-    private func write(_ entries: [Entry], to path: String) throws {
+    private func write(_ entries: [Entry], to path: String, dockerManifest: Bool) throws {
         let tar = try TarFileWriter(path: path)
         var written = Set<Digest>()
         var manifestEntries = [ManifestEntry]()
@@ -80,7 +82,7 @@ public struct DockerArchiveExporter: Sendable {
             }
         }
         try tar.addFile("index.json", bytes: try CanonicalJSON.encode(ImageIndex(manifests: indexEntries)))
-        try tar.addFile("manifest.json", bytes: try CanonicalJSON.encode(manifestEntries))
+        if dockerManifest { try tar.addFile("manifest.json", bytes: try CanonicalJSON.encode(manifestEntries)) }
         try tar.addFile("oci-layout", bytes: try CanonicalJSON.encode(ImageLayoutHeader()))
         try tar.finish()
     }

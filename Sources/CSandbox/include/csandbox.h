@@ -101,6 +101,22 @@ int csandbox_open_in_root(int root_fd, const char *path);
 /* Whether this process may create mount, PID, UTS, IPC and network namespaces: 1 yes, 0 no. */
 int csandbox_can_create_namespaces(void);
 
+/*
+ * Mounts an overlay filesystem at `target` in the caller's mount namespace. `lowers` are ordered top first.
+ * With `upper` and `work` NULL the mount is read-only (at least two lowers are then needed). Uses the new mount
+ * API (one `lowerdir+` per layer, no length limit) and falls back to mount(2) with a `lowerdir=a:b` string.
+ * The overlay runs with redirect_dir, metacopy, index and xino off, so its upper directory is a plain layer diff.
+ * Returns 0 or -errno; `detail` (may be NULL) receives the kernel's message when it gives one.
+ */
+int csandbox_mount_overlay(const char *target, const char *const *lowers, int lower_count, const char *upper,
+                           const char *work, char *detail, int detail_size);
+
+/* Whether the directory `path` carries overlay's opaque mark (trusted. or user.overlay.opaque = "y"): 1 or 0. */
+int csandbox_overlay_is_opaque(const char *path);
+
+/* Unmounts `target`; lazily (MNT_DETACH) when it is busy. Returns 0 or -errno. */
+int csandbox_unmount(const char *target);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,258 @@
+// Copyright 2026 The Hoist Authors. Licensed under the Apache License, Version 2.0.
+
+import DockerfileSyntax
+import Foundation
+import LayerArchive
+import OCIImage
+import Registry
+
+/// One build in progress: what every stage shares.
+final class BuildSession: Sendable {
+    let root: HoistRoot
+    let store: LayoutContentStore
+    let request: BuildRequest
+    let typed: TypedDockerfile
+    let plan: BuildPlan
+    let workspace: Workspace
+    let observer: BuildObserver
+    let layers: LayerDirectories
+    let ignore: IgnoreMatcher?
+    let state = SessionState()
+
+    init(
+        root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
+        workspace: Workspace, observer: @escaping BuildObserver
+    ) throws {
+        self.root = root
+        self.store = store
+        self.request = request
+        self.typed = typed
+        self.plan = plan
+        self.workspace = workspace
+        self.observer = observer
+        self.layers = try LayerDirectories(path: root.layersPath, store: store)
+        self.ignore = try Self.loadIgnore(request)
+    }
+
+    private static func loadIgnore(_ request: BuildRequest) throws -> IgnoreMatcher? {
+        for candidate in IgnoreFile.candidates(
+            dockerfilePath: request.dockerfilePath, contextDirectory: request.contextDirectory)
+        {
+            guard let text = try? String(contentsOfFile: candidate, encoding: .utf8) else { continue }
+            return try IgnoreMatcher(patterns: IgnoreFile.patterns(in: text))
+        }
+        return nil
+    }
+
+    /// The time every new part of the image carries: SOURCE_DATE_EPOCH when given, else now.
+    func created() -> String {
+        Timestamp.rfc3339(epochSeconds: request.sourceDateEpoch ?? Int64(Date().timeIntervalSince1970))
+    }
+
+    /// Runs every required stage and commits the target's image.
+    func run() async throws -> BuildResult {
+        for index in plan.requiredStages {
+            let task = Task {
+                var builder = StageBuilder(session: self, index: index)
+                return try await builder.build()
+            }
+            await state.register(stage: index, task: task)
+        }
+        let target = plan.target
+        let image: ImageState
+        do {
+            image = try await withTaskCancellationHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in plan.requiredStages {
+                        group.addTask { _ = try await self.state.stage(index) }
+                    }
+                    try await group.waitForAll()
+                }
+                return try await state.stage(target)
+            } onCancel: {
+                Task { await self.state.cancelStages() }
+            }
+        } catch {
+            await state.cancelStages()
+            await state.waitForStages()
+            throw error
+        }
+        return try await ImageCommitter(session: self).commit(image)
+    }
+
+    /// Waits for background work, unmounts views, keeps the new layers' directories and removes the workspace.
+    func finish() async {
+        await state.waitForStages()
+        await state.unmountViews()
+        for (upper, blob) in await state.takeNewLayers() {
+            if let finished = try? await blob.value {
+                _ = await layers.adopt(upper, diffID: finished.diffID)
+            }
+        }
+        workspace.remove()
+    }
+
+    /// The image a stage (by index) produced.
+    func stageImage(_ index: Int) async throws -> ImageState {
+        try await state.stage(index)
+    }
+
+    /// Starts a step: numbers it and reports it.
+    func beginStep(stage: String, position: Int, count: Int, instruction: String, location: SourceRange) async
+        -> BuildStep
+    {
+        let number = await state.nextStepNumber()
+        let step = BuildStep(
+            number: number, stage: stage, position: position, stageStepCount: count, instruction: instruction,
+            location: location)
+        observer(.stepStarted(step))
+        return step
+    }
+
+    /// A read-only view of an image's root filesystem (COPY --from, RUN --mount=from=), mounted once per build.
+    func rootView(of image: ImageState, key: String) async throws -> String {
+        if let existing = await state.view(key) { return existing }
+        let directories = try await image.layerDirectories()
+        if directories.isEmpty { return layers.emptyPath }
+        let target = workspace.path + "/view-" + Digest(sha256: key.utf8).encoded.prefix(16)
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let mount = try OverlayMount.mount(
+            lowers: directories, upper: nil, work: nil, at: target, empty: layers.emptyPath)
+        if let existing = await state.addView(key, mount) {
+            _ = mount.unmountQuietly()
+            return existing
+        }
+        return target
+    }
+
+    // MARK: - Base images
+
+    /// Resolves a `FROM` or `--from` image: the local store first (unless --pull=always), else its registry.
+    func baseImage(_ name: String, platform: Platform) async throws -> ImageState {
+        try await state.base(name + "\u{0}" + platform.description) {
+            try await self.loadBase(name, platform: platform)
+        }
+    }
+
+    private func loadBase(_ name: String, platform: Platform) async throws -> ImageState {
+        let reference: ImageReference
+        do {
+            reference = try ImageReference(parsing: name)
+        } catch {
+            throw BuildError.baseImageUnavailable(name: name, reason: "\(error)")
+        }
+        let local = LocalImages(store: store)
+        var found: LocalImages.Image? = nil
+        if !request.pullAlways { found = try? local.resolve(LocalImages.storedName(for: reference)) }
+        if found == nil, let digest = reference.digest, let size = try store.blobSize(digest) {
+            found = LocalImages.Image(
+                name: nil, descriptor: Descriptor(mediaType: .ociManifest, digest: digest, size: size))
+            if let manifest = try? store.readJSON(ImageManifest.self, digest: digest), manifest.layers.isEmpty,
+                manifest.mediaType?.isIndex == true
+            {
+                found?.descriptor.mediaType = .ociIndex
+            }
+        }
+        if found == nil { found = try await pull(reference, platform: platform, name: name) }
+        guard let image = found else { throw BuildError.imageNotFound(name) }
+        let (manifestDescriptor, manifest) = try local.manifest(of: image, platform: platform)
+        let configuration = try store.readJSON(ImageConfiguration.self, digest: manifest.config.digest)
+        guard configuration.rootfs.diff_ids.count == manifest.layers.count else {
+            throw BuildError.baseImageUnavailable(
+                name: name,
+                reason: "its config lists \(configuration.rootfs.diff_ids.count) diffIDs for "
+                    + "\(manifest.layers.count) layers")
+        }
+        let stageLayers = zip(manifest.layers, configuration.rootfs.diff_ids).map { descriptor, diffID in
+            StageLayer.stored(LayerBlob(descriptor: descriptor, diffID: diffID), directories: layers)
+        }
+        return ImageState(
+            configuration: configuration, layers: stageLayers,
+            base: BuildResult.BaseImage(name: name, digest: manifestDescriptor.digest))
+    }
+
+    private func pull(_ reference: ImageReference, platform: Platform, name: String) async throws
+        -> LocalImages.Image
+    {
+        do {
+            let storedName = LocalImages.storedName(for: reference)
+            let result = try await RegistryClient.withClient(
+                registry: reference.registry, options: request.registryOptions, credentials: request.credentials
+            ) { client in
+                try await client.pull(
+                    reference, platform: platform, into: store, tagAs: reference.digest == nil ? storedName : nil,
+                    origins: BlobOriginLog(path: root.path + "/registry/blob-origins.json"))
+            }
+            return LocalImages.Image(name: storedName, descriptor: result.manifest)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw BuildError.baseImageUnavailable(name: name, reason: "\(error)")
+        }
+    }
+}
+
+/// The mutable part of a build session.
+actor SessionState {
+    private var stepCounter = 0
+    private var stages: [Int: Task<ImageState, any Error>] = [:]
+    private var bases: [String: Task<ImageState, any Error>] = [:]
+    private var views: [String: OverlayMount] = [:]
+    private var newLayers: [(String, Task<LayerBlob, any Error>)] = []
+
+    func nextStepNumber() -> Int {
+        stepCounter += 1
+        return stepCounter
+    }
+
+    func register(stage index: Int, task: Task<ImageState, any Error>) { stages[index] = task }
+
+    func stage(_ index: Int) async throws -> ImageState {
+        guard let task = stages[index] else { throw CancellationError() }
+        return try await task.value
+    }
+
+    func cancelStages() { for task in stages.values { task.cancel() } }
+
+    func waitForStages() async {
+        for task in stages.values { _ = try? await task.value }
+        for (_, blob) in newLayers { _ = try? await blob.value }
+    }
+
+    func base(_ key: String, load: @escaping @Sendable () async throws -> ImageState) async throws -> ImageState {
+        if let task = bases[key] { return try await task.value }
+        let task = Task { try await load() }
+        bases[key] = task
+        return try await task.value
+    }
+
+    /// Every base image resolved so far, by name.
+    func resolvedBases() async -> [BuildResult.BaseImage] {
+        var found: Set<BuildResult.BaseImage> = []
+        for task in bases.values {
+            if let base = try? await task.value.base { found.insert(base) }
+        }
+        return found.sorted { ($0.name, $0.digest.description) < ($1.name, $1.digest.description) }
+    }
+
+    func view(_ key: String) -> String? { views[key]?.target }
+
+    /// Records a view; returns the existing one's target when another task mounted it first.
+    func addView(_ key: String, _ mount: OverlayMount) -> String? {
+        if let existing = views[key] { return existing.target }
+        views[key] = mount
+        return nil
+    }
+
+    func unmountViews() {
+        for mount in views.values { _ = mount.unmountQuietly() }
+        views = [:]
+    }
+
+    func addNewLayer(upper: String, blob: Task<LayerBlob, any Error>) { newLayers.append((upper, blob)) }
+
+    func takeNewLayers() -> [(String, Task<LayerBlob, any Error>)] {
+        defer { newLayers = [] }
+        return newLayers
+    }
+}

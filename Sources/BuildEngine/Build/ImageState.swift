@@ -1,0 +1,75 @@
+// Copyright 2026 The Hoist Authors. Licensed under the Apache License, Version 2.0.
+
+import Foundation
+import LayerArchive
+import OCIImage
+
+/// A layer's blob in the store: what the manifest lists and the config's diffID.
+struct LayerBlob: Sendable, Hashable {
+    var descriptor: Descriptor
+    var diffID: Digest
+}
+
+/// One layer of an image being built. Both halves may still be in progress: a base layer is extracted when
+/// a step first needs its tree, and a new layer is compressed in the background while later steps run on its
+/// directory.
+struct StageLayer: Sendable {
+    /// The layer's tree as an overlay lower directory.
+    let directory: Task<String, any Error>
+    /// The layer's blob.
+    let blob: Task<LayerBlob, any Error>
+
+    /// A layer already in the store, extracted on demand.
+    static func stored(_ blob: LayerBlob, directories: LayerDirectories) -> StageLayer {
+        StageLayer(
+            directory: Task { try await directories.directory(diffID: blob.diffID, layer: blob.descriptor) },
+            blob: Task { blob })
+    }
+}
+
+/// An image as a stage builds it: its configuration (history included; diffIDs filled in at commit) and layers.
+struct ImageState: Sendable {
+    var configuration: ImageConfiguration
+    var layers: [StageLayer]
+    /// The image (not stage) this one descends from, for the `.base.*` annotations.
+    var base: BuildResult.BaseImage?
+
+    /// An empty image for `FROM scratch`.
+    static func scratch(platform: Platform) -> ImageState {
+        var config = ContainerConfig()
+        config.Env = ["PATH=" + ImageState.defaultPath]
+        return ImageState(
+            configuration: ImageConfiguration(platform: platform, config: config, history: []), layers: [],
+            base: nil)
+    }
+
+    /// The PATH that RUN steps get when the image sets none, as Docker's.
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    var config: ContainerConfig {
+        get { configuration.config ?? ContainerConfig() }
+        set { configuration.config = newValue }
+    }
+
+    /// The layer directories, bottom first, extracting what isn't yet.
+    func layerDirectories() async throws -> [String] {
+        var directories: [String] = []
+        for layer in layers { directories.append(try await layer.directory.value) }
+        return directories
+    }
+
+    /// The finished blobs, bottom first, waiting for compression still running.
+    func layerBlobs() async throws -> [LayerBlob] {
+        var blobs: [LayerBlob] = []
+        for layer in layers { blobs.append(try await layer.blob.value) }
+        return blobs
+    }
+
+    /// Adds a history entry.
+    mutating func record(_ createdBy: String, created: String, emptyLayer: Bool) {
+        var history = configuration.history ?? []
+        history.append(
+            ImageConfiguration.History(created: created, created_by: createdBy, empty_layer: emptyLayer ? true : nil))
+        configuration.history = history
+    }
+}
