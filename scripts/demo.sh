@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Hoist's main job, as far as it exists today: make a base image from Debian's static busybox with
-# `hoist import`, push it to a loopback registry, pull it into a fresh store, check that other tools
-# read it, and run it with runc.
+# Hoist's main job: build Dockerfile.sample (a multi-stage build that starts FROM scratch with Debian's
+# static busybox, so nothing is downloaded), push it to a registry on loopback, pull it back into a brand-new
+# store as another machine would, check that other tools read it, and run it with runc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -27,28 +27,6 @@ trap cleanup EXIT
 export SOURCE_DATE_EPOCH=1700000000
 root="$work/root"
 
-step "a root filesystem from /bin/busybox (busybox-static)"
-mkdir -p "$work/rootfs/bin" "$work/rootfs/etc" "$work/rootfs/tmp"
-cp /bin/busybox "$work/rootfs/bin/busybox"
-for applet in $("$work/rootfs/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$work/rootfs/bin/$applet"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$work/rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$work/rootfs/etc/group"
-echo "$(ls "$work/rootfs/bin" | wc -l) entries in /bin"
-
-step "hoist import: the directory becomes a one-layer image"
-"$hoist" --root "$root" import "$work/rootfs" -t hoist-demo/busybox:1 \
-    --cmd '["/bin/sh","-c","echo Hello from an image built by Hoist; uname -sm; id"]'
-echo "again, from a tarball of the same tree (same bytes, so the same digest):"
-tar -C "$work/rootfs" -czf "$work/rootfs.tar.gz" .
-"$hoist" --root "$root" import "$work/rootfs.tar.gz" -t hoist-demo/busybox:from-tar \
-    --cmd '["/bin/sh","-c","echo Hello from an image built by Hoist; uname -sm; id"]'
-
-step "hoist images / hoist inspect"
-"$hoist" --root "$root" images
-"$hoist" --root "$root" inspect hoist-demo/busybox:1 | head -n 20
-
 step "a registry on loopback (Debian's docker-registry, the CNCF distribution registry)"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/registry"
@@ -70,19 +48,29 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 echo "registry at 127.0.0.1:$port"
+image="127.0.0.1:$port/hoist-demo/greet:1"
 
-step "hoist push: the image goes to the registry, named by its digest"
-"$hoist" --root "$root" push hoist-demo/busybox:1 "127.0.0.1:$port/hoist-demo/busybox:1"
+step "hoist build: Dockerfile.sample, pushed to the registry"
+# The context is examples/sample/ plus Debian's static busybox, the only binary the sample needs.
+context="$work/context"
+cp -r examples/sample "$context"
+cp /bin/busybox "$context/busybox"
+"$hoist" --root "$root" build -f Dockerfile.sample -t "$image" --push --progress plain \
+    --metadata-file "$work/metadata.json" "$context"
+echo "metadata:"
+python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(json.dumps({k: m[k] for k in ("image.digest", "config.digest", "pushed")}, indent=2))' "$work/metadata.json"
+
+step "hoist images / hoist inspect"
+"$hoist" --root "$root" images
+"$hoist" --root "$root" inspect "$image" | head -n 24
 
 step "hoist pull: into a brand-new store, as another machine would"
 fresh="$work/fresh-root"
-"$hoist" --root "$fresh" pull "127.0.0.1:$port/hoist-demo/busybox:1"
-"$hoist" --root "$fresh" images
+"$hoist" --root "$fresh" pull "$image"
 
 step "other tools read the pulled image from Hoist's store: skopeo inspect, umoci unpack"
-pulled="127.0.0.1:$port/hoist-demo/busybox:1"
-skopeo inspect "oci:$fresh/store:$pulled" | grep -E '"(Digest|Architecture|Os)"'
-umoci unpack --image "$fresh/store:$pulled" "$work/bundle" >/dev/null
+skopeo inspect "oci:$fresh/store:$image" | grep -E '"(Digest|Architecture|Os)"|org.opencontainers.image.title'
+umoci unpack --image "$fresh/store:$image" "$work/bundle" >/dev/null
 python3 - "$work/bundle/config.json" <<'PY'
 import json, sys
 path = sys.argv[1]
@@ -91,11 +79,7 @@ config["process"]["terminal"] = False
 json.dump(config, open(path, "w"))
 PY
 
-step "runc run: the pulled image's own command, inside a container"
+step "runc run: the pulled image's own entrypoint, inside a container"
 runc run --bundle "$work/bundle" "hoist-demo-$$"
 
-step "hoist parse: Dockerfile.sample, the multi-stage build 'hoist build' will run"
-"$hoist" parse --dump Dockerfile.sample
-
 step "done"
-echo "Next, once 'hoist build' exists: build Dockerfile.sample, push it, pull it back and run it."

@@ -283,6 +283,27 @@ import Testing
         #expect(fixture.leftovers().isEmpty, "\(fixture.leftovers())")
     }
 
+    @Test func snapshotRootsGiveTheSameImageAsOverlayRoots() throws {
+        let context = try fixture.context(
+            "snapshot",
+            dockerfile: """
+                FROM \(BuildFixture.base) AS build
+                RUN mkdir -p /out/sub && echo one > /out/a && ln -s a /out/link && ln /out/a /out/hard \\
+                 && echo two > /out/sub/b && chmod 4755 /out/sub/b
+                FROM \(BuildFixture.base)
+                RUN rm -r /bin/vi /etc/group && mkdir -p /var/empty && echo changed > /etc/passwd
+                RUN --mount=type=bind,from=build,source=/out,target=/mnt cp -a /mnt /copied
+                WORKDIR /new/dir
+                RUN true
+                """)
+        let overlay = try fixture.build(context, ["-q"])
+        #expect(overlay.succeeded, "\(overlay.stderr)")
+        let snapshot = try fixture.build(context, ["--progress", "plain"], environment: ["HOIST_ROOTS": "snapshot"])
+        #expect(snapshot.succeeded, "\(snapshot.stderr)")
+        #expect(overlay.stdout == snapshot.stdout)
+        #expect(fixture.leftovers().isEmpty)
+    }
+
     @Test func foreignPlatformWithoutBinfmtIsRefusedClearly() throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/sys/fs/binfmt_misc")) ?? []
         try #require(!names.contains { $0.contains("s390x") }, "a binfmt handler for s390x is registered here")

@@ -18,6 +18,9 @@ final class BuildSession: Sendable {
     let layers: LayerDirectories
     let ignore: IgnoreMatcher?
     let state = SessionState()
+    /// How stage roots are made: overlay mounts, or (where overlayfs is unavailable) directories compared
+    /// before and after each step.
+    let rootMode: RootMode
 
     init(
         root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
@@ -32,6 +35,7 @@ final class BuildSession: Sendable {
         self.observer = observer
         self.layers = try LayerDirectories(path: root.layersPath, store: store)
         self.ignore = try Self.loadIgnore(request)
+        self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
     }
 
     private static func loadIgnore(_ request: BuildRequest) throws -> IgnoreMatcher? {
@@ -112,6 +116,11 @@ final class BuildSession: Sendable {
     /// A read-only view of an image's root filesystem (COPY --from, RUN --mount=from=), mounted once per build.
     func rootView(of image: ImageState, key: String) async throws -> String {
         if let existing = await state.view(key) { return existing }
+        if rootMode == .snapshot {
+            let target = workspace.path + "/view-" + Digest(sha256: key.utf8).encoded.prefix(16)
+            if !FileManager.default.fileExists(atPath: target) { try await materialize(image, at: target) }
+            return target
+        }
         let directories = try await image.layerDirectories()
         if directories.isEmpty { return layers.emptyPath }
         let target = workspace.path + "/view-" + Digest(sha256: key.utf8).encoded.prefix(16)
@@ -123,6 +132,21 @@ final class BuildSession: Sendable {
             return existing
         }
         return target
+    }
+
+    /// Applies every layer of `image` onto a new directory: a stage root without overlay.
+    func materialize(_ image: ImageState, at path: String) async throws {
+        let staging = path + ".new"
+        try? FileManager.default.removeItem(atPath: staging)
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        _ = chmod(staging, 0o755)
+        let applier = LayerApplier(store: store, options: .init(whiteouts: .apply))
+        for blob in try await image.layerBlobs() {
+            _ = try await applier.apply(blob.descriptor.digest, onto: staging)
+        }
+        guard rename(staging, path) == 0 else {
+            throw BuildError.exportFailed(path: path, reason: systemErrorMessage(errno))
+        }
     }
 
     // MARK: - Base images
@@ -254,5 +278,34 @@ actor SessionState {
     func takeNewLayers() -> [(String, Task<LayerBlob, any Error>)] {
         defer { newLayers = [] }
         return newLayers
+    }
+}
+
+/// How a build makes its stages' root filesystems.
+enum RootMode: Sendable, Equatable {
+    /// An overlay mount per step; the upper directory is the step's diff.
+    case overlay
+    /// A plain directory per stage, snapshotted before each step and compared after it (slower: every step
+    /// walks the tree, and layers are written before the next step starts).
+    case snapshot
+
+    /// Overlay when the kernel lets this process mount one, else snapshot (with a warning);
+    /// `HOIST_ROOTS=snapshot` forces the fallback.
+    static func detect(workspace: Workspace, empty: String, observer: BuildObserver) -> RootMode {
+        if ProcessInfo.processInfo.environment["HOIST_ROOTS"] == "snapshot" { return .snapshot }
+        let probe = workspace.path + "/overlay-probe"
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        do {
+            for part in ["upper", "work", "root"] {
+                try FileManager.default.createDirectory(atPath: probe + "/" + part, withIntermediateDirectories: true)
+            }
+            let mount = try OverlayMount.mount(
+                lowers: [], upper: probe + "/upper", work: probe + "/work", at: probe + "/root", empty: empty)
+            try mount.unmount()
+            return .overlay
+        } catch {
+            observer(.warning("overlay mounts are unavailable (\(error)); using snapshot roots, which are slower"))
+            return .snapshot
+        }
     }
 }

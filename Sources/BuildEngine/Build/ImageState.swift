@@ -14,15 +14,15 @@ struct LayerBlob: Sendable, Hashable {
 /// a step first needs its tree, and a new layer is compressed in the background while later steps run on its
 /// directory.
 struct StageLayer: Sendable {
-    /// The layer's tree as an overlay lower directory.
-    let directory: Task<String, any Error>
+    /// The layer's tree as an overlay lower directory (extracted on first use for stored layers).
+    let directory: @Sendable () async throws -> String
     /// The layer's blob.
     let blob: Task<LayerBlob, any Error>
 
     /// A layer already in the store, extracted on demand.
     static func stored(_ blob: LayerBlob, directories: LayerDirectories) -> StageLayer {
         StageLayer(
-            directory: Task { try await directories.directory(diffID: blob.diffID, layer: blob.descriptor) },
+            directory: { try await directories.directory(diffID: blob.diffID, layer: blob.descriptor) },
             blob: Task { blob })
     }
 }
@@ -54,7 +54,7 @@ struct ImageState: Sendable {
     /// The layer directories, bottom first, extracting what isn't yet.
     func layerDirectories() async throws -> [String] {
         var directories: [String] = []
-        for layer in layers { directories.append(try await layer.directory.value) }
+        for layer in layers { directories.append(try await layer.directory()) }
         return directories
     }
 

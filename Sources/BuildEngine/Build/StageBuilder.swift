@@ -18,6 +18,8 @@ struct StageBuilder {
     var platform: Platform
     /// Whether CMD was set in this stage (ENTRYPOINT then keeps it).
     var commandSetHere = false
+    /// The stage's own root directory in snapshot mode, made at its first filesystem step.
+    var snapshotRoot: String?
     var stepCount: Int
 
     init(session: BuildSession, index: Int) {
@@ -69,6 +71,11 @@ struct StageBuilder {
             case .image(let name):
                 image = try await session.baseImage(name, platform: platform)
                 image.configuration.created = nil
+                if session.rootMode == .overlay {
+                    // Extract the base's layers while the stage's first instructions run.
+                    let layers = image.layers
+                    Task { for layer in layers { _ = try? await layer.directory() } }
+                }
             }
         } catch {
             session.observer(
@@ -237,6 +244,7 @@ struct StageBuilder {
     mutating func filesystemStep(
         createdBy: String, step: BuildStep, _ body: (String) async throws -> Void
     ) async throws -> StepOutcome {
+        if session.rootMode == .snapshot { return try await snapshotStep(createdBy: createdBy, step: step, body) }
         let lowers = try await image.layerDirectories()
         let directory = session.workspace.path + "/step-\(step.number)"
         let upper = directory + "/upper"
@@ -278,7 +286,46 @@ struct StageBuilder {
             return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
         }
         await session.state.addNewLayer(upper: upper, blob: blob)
-        image.layers.append(StageLayer(directory: Task { upper }, blob: blob))
+        image.layers.append(StageLayer(directory: { upper }, blob: blob))
+        image.record(createdBy, created: created, emptyLayer: false)
+        return .filesystemChanged
+    }
+
+    /// `filesystemStep` without overlay: the stage's tree is a directory of its own; the step's changes are
+    /// found by comparing it with a snapshot taken before, and written as a layer before the next step.
+    private mutating func snapshotStep(
+        createdBy: String, step: BuildStep, _ body: (String) async throws -> Void
+    ) async throws -> StepOutcome {
+        let root: String
+        if let snapshotRoot {
+            root = snapshotRoot
+        } else {
+            root = session.workspace.path + "/stage-\(index)-root"
+            try await session.materialize(image, at: root)
+            snapshotRoot = root
+        }
+        let before = try await FilesystemSnapshot.capture(root: root)
+        try await body(root)
+        let diff = try await before.diff(against: root)
+        let created = session.created()
+        guard !diff.changes.isEmpty else {
+            image.record(createdBy, created: created, emptyLayer: true)
+            return .noLayer
+        }
+        let writer = LayerWriter(
+            store: session.store,
+            options: .init(compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch))
+        let started = Date()
+        let result = try await writer.write(diff)
+        session.observer(
+            .layerWritten(
+                step: step.number, digest: result.descriptor.digest, size: result.descriptor.size,
+                elapsed: Date().timeIntervalSince(started)))
+        let blob = LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
+        image.layers.append(
+            StageLayer(
+                directory: { throw BuildError.invalidOption("no layer directories in snapshot mode") },
+                blob: Task { blob }))
         image.record(createdBy, created: created, emptyLayer: false)
         return .filesystemChanged
     }
