@@ -24,8 +24,10 @@ final class CConfiguration {
         }
         config.uid = user.uid
         config.gid = user.gid
-        config.groups = try array(user.supplementaryGroups.map { gid_t($0) })
-        config.group_count = user.supplementaryGroups.count
+        // As Docker and buildah: the process's group list holds its primary group, then the others.
+        let groups = [user.gid] + user.supplementaryGroups.filter { $0 != user.gid }
+        config.groups = try array(groups.map { gid_t($0) })
+        config.group_count = groups.count
         config.new_network = request.network == .none ? 1 : 0
         config.resolv_conf = try request.hostFiles.resolvConf.map { (path: String) throws(SandboxError) in
             try string(path, field: "resolv.conf source")

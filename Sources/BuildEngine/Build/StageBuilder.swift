@@ -175,8 +175,15 @@ struct StageBuilder {
             let directory = RootedPath.absolute(path, from: config.WorkingDir ?? "/")
             config.WorkingDir = directory
             image.config = config
+            let user = config.User ?? ""
             return try await filesystemStep(createdBy: text, step: step) { root in
-                try RootedPath.makeDirectories(directory, in: root)
+                // As BuildKit and buildah: directories WORKDIR creates belong to the current USER.
+                var owner = ResolvedUser(uid: 0, gid: 0, supplementaryGroups: [], home: "/")
+                if !user.isEmpty {
+                    let database = (try? UserDatabase.load(root: root)) ?? UserDatabase(passwd: "", group: "")
+                    owner = try database.resolve(user)
+                }
+                try RootedPath.makeDirectories(directory, in: root, uid: owner.uid, gid: owner.gid)
             }
         case .env:
             config.Env = scope.environment.map { $0.key + "=" + $0.value }
