@@ -62,7 +62,9 @@ python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(json.dumps
 
 step "hoist images / hoist inspect"
 "$hoist" --root "$root" images
-"$hoist" --root "$root" inspect "$image" | head -n 24
+"$hoist" --root "$root" inspect "$image" >"$work/inspect.json"
+head -n 24 "$work/inspect.json"
+echo "  …"
 
 step "hoist pull: into a brand-new store, as another machine would"
 fresh="$work/fresh-root"

@@ -108,9 +108,19 @@ import Testing
             ("FROM \(BuildFixture.base)\nRUN true\n", ["--build-arg", "1A=x"], "not a valid argument name"),
             ("FROM 127.0.0.1:1/nothing/here:1\n", [], "base image '127.0.0.1:1/nothing/here:1' is not available"),
             ("FROM \(BuildFixture.base)\nRUNN true\n", [], "Dockerfile:2"),
+            (
+                "FROM \(BuildFixture.base)\nCOPY missing.txt /x\n", [],
+                "Dockerfile:2:1: COPY missing.txt /x: source 'missing.txt' not found: no such file or directory"
+            ),
+            (
+                "FROM \(BuildFixture.base)\nCOPY ignored.txt /x\n", [],
+                "source 'ignored.txt' not found: it is excluded by .dockerignore (check your .dockerignore file)"
+            ),
         ]
         for (index, testCase) in cases.enumerated() {
-            let context = try fixture.context("bad-\(index)", dockerfile: testCase.dockerfile)
+            let context = try fixture.context(
+                "bad-\(index)", dockerfile: testCase.dockerfile,
+                files: ["ignored.txt": "excluded\n", ".dockerignore": "ignored.txt\n"])
             let result = try fixture.build(context, testCase.arguments + ["--tls-verify=false", "--retries", "1"])
             #expect(result.status != 0, "case \(index)")
             #expect(result.stderr.contains(testCase.message), "case \(index): \(result.stderr)")

@@ -565,6 +565,11 @@ struct PeerConfig {
                 labels["io.buildah.version"] = nil
                 value = labels
             }
+            if field == "Env", let list = value as? [String] {
+                // The same variables with the same values; not the order. ENV replacing a variable keeps its
+                // place in Docker (and Hoist) but moves it to the end in buildah 1.28.
+                value = list.sorted()
+            }
             if let list = value as? [Any], list.isEmpty { continue }
             if let map = value as? [String: Any], map.isEmpty { continue }
             if let string = value as? String {

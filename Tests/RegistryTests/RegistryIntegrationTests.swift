@@ -53,18 +53,14 @@ struct RegistryIntegrationTests {
         let server = try RegistryServer()
         defer { server.stop() }
         let (image, _) = try await roundTrip(server.address, options: options())
-        // A second push finds every blob present and is quick.
+        // A second push finds every blob present and uploads nothing (its speed is bench/push.sh's business).
         let events = EventLog()
-        let clock = ContinuousClock()
-        let start = clock.now
         let destination = try ImageReference(parsing: "\(server.address)/test/img:2")
         _ = try await RegistryClient.withClient(registry: server.address, options: options(), credentials: .anonymous) {
             try await $0.push(image.manifest, from: source, to: destination, progress: events.record)
         }
-        let elapsed = clock.now - start
         #expect(await events.skipped == 3)
         #expect(await events.started == 0)
-        #expect(elapsed < .seconds(1))
     }
 
     @Test func httpsWithCertsDirectory() async throws {

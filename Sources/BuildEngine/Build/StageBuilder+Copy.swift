@@ -5,7 +5,7 @@ import Foundation
 
 extension StageBuilder {
     /// `COPY` and `ADD`: the sources (the context, or the tree of `--from`) copied into the stage's root by
-    /// `CopyOperation` (specs/copy.md); what changed becomes a layer.
+    /// `CopyOperation` (specs/build.md ("COPY and ADD")); what changed becomes a layer.
     mutating func copy(_ copy: Copy, isAdd: Bool, instruction: Instruction, text: String, step: BuildStep) async throws
         -> StepOutcome
     {

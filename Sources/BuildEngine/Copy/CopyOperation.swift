@@ -6,7 +6,7 @@ import OCIImage
 
 /// One `COPY` or `ADD` instruction, ready to run against a mounted root filesystem.
 ///
-/// Semantics follow `docker build` (BuildKit) and, where the two differ, buildah 1.28; see specs/copy.md
+/// Semantics follow `docker build` (BuildKit) and, where the two differ, buildah 1.28; see specs/build.md ("COPY and ADD")
 /// and the notes on each option. Every destination path is resolved inside the root, following symbolic
 /// links as if the root were `/`, so nothing is ever written outside it.
 public struct CopyOperation: Sendable {

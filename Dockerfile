@@ -1,0 +1,2 @@
+FROM busybox:t
+COPY missing.txt /x
