@@ -91,7 +91,9 @@ fi
 load_buildah_base() {
     if [[ $hoist_builds == yes ]]; then
         local id
-        id=$(bah pull --signature-policy "$work/buildah/policy.json" -q "oci:$pristine/store:$base" | tail -n1)
+        # A docker-archive names the image by its RepoTags; an oci: path would name it after the directory.
+        [[ -f "$work/base.tar" ]] || "$hoist" --root "$pristine" save "$base" -o "$work/base.tar"
+        id=$(bah pull --signature-policy "$work/buildah/policy.json" -q "docker-archive:$work/base.tar" | tail -n1)
         bah tag "$id" "$base"
     else
         local ctr mnt

@@ -66,6 +66,14 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Look base images up in their registry even when the local store has them.")
     var pull = false
 
+    @Flag(help: "Run every step; use no cache entries (new ones are still written).")
+    var noCache = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Run every step of these stages (names or indexes; repeatable, comma-separated).", valueName: "stage"))
+    var noCacheFilter: [String] = []
+
     @Flag(help: "Push the image to every --tag after building.")
     var push = false
 
@@ -199,6 +207,8 @@ struct BuildCommand: AsyncParsableCommand {
         request.registryOptions = registryOptions.registryOptions()
         request.credentials = try registryOptions.credentialResolver()
         request.pullAlways = pull
+        request.noCache = noCache
+        request.noCacheStages = Set(noCacheFilter.flatMap { $0.split(separator: ",").map { String($0).lowercased() } })
         return request
     }
 

@@ -59,7 +59,10 @@ final class BuildProgress: @unchecked Sendable {
             case .failed(let reason): write(paint("#\(number) ERROR \(reason)", "31"))
             case .filesystemChanged: write(paint("#\(number) DONE \(seconds(elapsed))", "32"))
             case .noLayer: write(paint("#\(number) DONE \(seconds(elapsed)) (no layer)", "32"))
+            case .cached: write(paint("#\(number) CACHED", "36"))
             }
+        case .cacheMiss(let number, let reason):
+            write(paint("#\(number) cache miss: \(reason)", "2"))
         case .layerWritten(let number, let digest, let size, let elapsed):
             layers += 1
             write(
@@ -116,10 +119,13 @@ final class BuildProgress: @unchecked Sendable {
             switch outcome {
             case .filesystemChanged: object["result"] = "layer"
             case .noLayer: object["result"] = "no-layer"
+            case .cached: object["result"] = "cached"
             case .failed(let reason):
                 object["result"] = "failed"
                 object["error"] = reason
             }
+        case .cacheMiss(let number, let reason):
+            object = ["event": "cache-miss", "step": number, "reason": reason]
         case .layerWritten(let number, let digest, let size, let elapsed):
             object = [
                 "event": "layer", "step": number, "digest": digest.description, "size": size,

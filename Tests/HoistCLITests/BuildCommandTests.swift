@@ -146,7 +146,9 @@ import Testing
                 """,
             files: ["input.txt": "from the context\n"])
         for attempt in 1...2 {
-            let result = try fixture.build(context, ["-t", "localhost/mounts:1", "--secret", "id=token,src=\(secret)"])
+            // --no-cache: the second build runs every step again, and sees what the first left in the cache mount.
+            let result = try fixture.build(
+                context, ["-t", "localhost/mounts:1", "--secret", "id=token,src=\(secret)", "--no-cache"])
             #expect(result.succeeded, "\(result.stderr)")
             let out = try ImageFiles(fixture: fixture, image: "localhost/mounts:1")
             #expect(out.read("/secret-ok") == "secret-ok\n")
@@ -210,7 +212,7 @@ import Testing
             #expect(inspect.succeeded, "\(reference): \(inspect.stderr)")
         }
 
-        let json = try fixture.build(context, ["--progress", "json"])
+        let json = try fixture.build(context, ["--progress", "json", "--no-cache"])
         #expect(json.succeeded, "\(json.stderr)")
         let events = json.stderr.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -222,6 +224,10 @@ import Testing
             })
         #expect(events.contains { $0["event"] as? String == "done" && $0["result"] as? String == "layer" })
         #expect(events.last?["event"] as? String == "image")
+        #expect(events.contains { $0["event"] as? String == "cache-miss" && $0["reason"] as? String == "--no-cache" })
+        let cached = try fixture.build(context, ["--progress", "json"])
+        #expect(cached.stderr.contains(#""result":"cached""#), "\(cached.stderr)")
+        #expect(cached.stdout == json.stdout)
     }
 
     @Test func pushesToARegistryThatServesItBack() throws {

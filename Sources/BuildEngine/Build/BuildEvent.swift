@@ -12,6 +12,8 @@ public enum BuildEvent: Sendable {
     case stepOutput(step: Int, bytes: [UInt8], isError: Bool)
     /// A step ended.
     case stepFinished(step: Int, elapsed: Double, outcome: StepOutcome)
+    /// A step found no usable cache entry, and why (`source app/main.c changed`); it runs.
+    case cacheMiss(step: Int, reason: String)
     /// A step's layer finished compressing into the store (in the background, after the step ended).
     case layerWritten(step: Int, digest: Digest, size: Int64, elapsed: Double)
     /// Something the user should know that doesn't stop the build.
@@ -42,6 +44,8 @@ public enum StepOutcome: Sendable, Hashable {
     case filesystemChanged
     /// It changed only the configuration, or nothing.
     case noLayer
+    /// Its result came from the build cache: nothing ran.
+    case cached
     /// It failed.
     case failed(String)
 }

@@ -49,6 +49,10 @@ public struct BuildRequest: Sendable {
     public var credentials: CredentialResolver
     /// `--pull`: `missing` uses a local base when there is one; `always` resolves it in the registry.
     public var pullAlways: Bool
+    /// `--no-cache`: run every step (cache entries are still written).
+    public var noCache: Bool
+    /// `--no-cache-filter`: stages (by name or index) whose steps all run.
+    public var noCacheStages: Set<String>
 
     /// Creates a request with defaults for everything but the context and the Dockerfile.
     public init(
@@ -72,6 +76,8 @@ public struct BuildRequest: Sendable {
         self.registryOptions = RegistryOptions()
         self.credentials = CredentialResolver()
         self.pullAlways = false
+        self.noCache = false
+        self.noCacheStages = []
     }
 }
 

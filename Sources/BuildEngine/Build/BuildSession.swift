@@ -21,6 +21,10 @@ final class BuildSession: Sendable {
     /// How stage roots are made: overlay mounts, or (where overlayfs is unavailable) directories compared
     /// before and after each step.
     let rootMode: RootMode
+    /// The target stage and the stages it is built on (FROM chain): the stages whose layers the image carries.
+    let exportedStages: Set<Int>
+    /// The local build cache (`ROOT/cache`), or nil when it can't be opened.
+    let cache: BuildCache?
 
     init(
         root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
@@ -36,6 +40,14 @@ final class BuildSession: Sendable {
         self.layers = try LayerDirectories(path: root.layersPath, store: store)
         self.ignore = try Self.loadIgnore(request)
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
+        self.cache = try? BuildCache(path: root.path + "/cache", store: store)
+        var exported: Set<Int> = [plan.target]
+        var current = plan.target
+        while case .stage(let earlier) = plan.stages[current].base {
+            exported.insert(earlier)
+            current = earlier
+        }
+        self.exportedStages = exported
     }
 
     private static func loadIgnore(_ request: BuildRequest) throws -> IgnoreMatcher? {
@@ -89,8 +101,10 @@ final class BuildSession: Sendable {
         await state.waitForStages()
         await state.unmountViews()
         for (upper, blob) in await state.takeNewLayers() {
-            if let finished = try? await blob.value {
+            if blob.isStarted, let finished = try? await blob.value() {
                 _ = await layers.adopt(upper, diffID: finished.diffID)
+            } else {
+                try? FileManager.default.removeItem(atPath: upper)
             }
         }
         workspace.remove()
@@ -117,13 +131,13 @@ final class BuildSession: Sendable {
     func rootView(of image: ImageState, key: String) async throws -> String {
         if let existing = await state.view(key) { return existing }
         if rootMode == .snapshot {
-            let target = workspace.path + "/view-" + Digest(sha256: key.utf8).encoded.prefix(16)
+            let target = workspace.path + "/view-" + SHA256Hasher.digest(of: Array(key.utf8)).encoded.prefix(16)
             if !FileManager.default.fileExists(atPath: target) { try await materialize(image, at: target) }
             return target
         }
         let directories = try await image.layerDirectories()
         if directories.isEmpty { return layers.emptyPath }
-        let target = workspace.path + "/view-" + Digest(sha256: key.utf8).encoded.prefix(16)
+        let target = workspace.path + "/view-" + SHA256Hasher.digest(of: Array(key.utf8)).encoded.prefix(16)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let mount = try OverlayMount.mount(
             lowers: directories, upper: nil, work: nil, at: target, empty: layers.emptyPath)
@@ -222,7 +236,8 @@ actor SessionState {
     private var stages: [Int: Task<ImageState, any Error>] = [:]
     private var bases: [String: Task<ImageState, any Error>] = [:]
     private var views: [String: OverlayMount] = [:]
-    private var newLayers: [(String, Task<LayerBlob, any Error>)] = []
+    private var newLayers: [(String, LayerBlobSource)] = []
+    private var cacheWrites: [Task<Void, Never>] = []
 
     func nextStepNumber() -> Int {
         stepCounter += 1
@@ -240,8 +255,11 @@ actor SessionState {
 
     func waitForStages() async {
         for task in stages.values { _ = try? await task.value }
-        for (_, blob) in newLayers { _ = try? await blob.value }
+        for (_, blob) in newLayers where blob.isStarted { _ = try? await blob.value() }
+        for write in cacheWrites { await write.value }
     }
+
+    func addCacheWrite(_ task: Task<Void, Never>) { cacheWrites.append(task) }
 
     func base(_ key: String, load: @escaping @Sendable () async throws -> ImageState) async throws -> ImageState {
         if let task = bases[key] { return try await task.value }
@@ -273,9 +291,9 @@ actor SessionState {
         views = [:]
     }
 
-    func addNewLayer(upper: String, blob: Task<LayerBlob, any Error>) { newLayers.append((upper, blob)) }
+    func addNewLayer(upper: String, blob: LayerBlobSource) { newLayers.append((upper, blob)) }
 
-    func takeNewLayers() -> [(String, Task<LayerBlob, any Error>)] {
+    func takeNewLayers() -> [(String, LayerBlobSource)] {
         defer { newLayers = [] }
         return newLayers
     }

@@ -17,13 +17,13 @@ struct StageLayer: Sendable {
     /// The layer's tree as an overlay lower directory (extracted on first use for stored layers).
     let directory: @Sendable () async throws -> String
     /// The layer's blob.
-    let blob: Task<LayerBlob, any Error>
+    let blob: LayerBlobSource
 
     /// A layer already in the store, extracted on demand.
     static func stored(_ blob: LayerBlob, directories: LayerDirectories) -> StageLayer {
         StageLayer(
             directory: { try await directories.directory(diffID: blob.diffID, layer: blob.descriptor) },
-            blob: Task { blob })
+            blob: .known(blob))
     }
 }
 
@@ -33,6 +33,8 @@ struct ImageState: Sendable {
     var layers: [StageLayer]
     /// The image (not stage) this one descends from, for the `.base.*` annotations.
     var base: BuildResult.BaseImage?
+    /// The cache chain key of a finished stage: what a stage built on it, or copying from it, depends on.
+    var cacheKey: Digest?
 
     /// An empty image for `FROM scratch`.
     static func scratch(platform: Platform) -> ImageState {
@@ -61,7 +63,7 @@ struct ImageState: Sendable {
     /// The finished blobs, bottom first, waiting for compression still running.
     func layerBlobs() async throws -> [LayerBlob] {
         var blobs: [LayerBlob] = []
-        for layer in layers { blobs.append(try await layer.blob.value) }
+        for layer in layers { blobs.append(try await layer.blob.value()) }
         return blobs
     }
 
@@ -72,4 +74,55 @@ struct ImageState: Sendable {
             ImageConfiguration.History(created: created, created_by: createdBy, empty_layer: emptyLayer ? true : nil))
         configuration.history = history
     }
+}
+
+/// A layer's blob, written when first asked for: at once for the stages whose layers the image will carry
+/// (compression then overlaps the next steps), and never for stages only copied from, unless something needs
+/// their blobs.
+final class LayerBlobSource: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<LayerBlob, any Error>?
+    private let make: (@Sendable () async throws -> LayerBlob)?
+
+    private init(task: Task<LayerBlob, any Error>?, make: (@Sendable () async throws -> LayerBlob)?) {
+        self.task = task
+        self.make = make
+    }
+
+    /// A blob already in the store.
+    static func known(_ blob: LayerBlob) -> LayerBlobSource {
+        LayerBlobSource(task: Task { blob }, make: nil)
+    }
+
+    /// A blob `make` writes; started now when `eager`.
+    static func deferred(eager: Bool, _ make: @escaping @Sendable () async throws -> LayerBlob) -> LayerBlobSource {
+        let source = LayerBlobSource(task: nil, make: make)
+        if eager { _ = source.start() }
+        return source
+    }
+
+    /// Whether the blob is being (or has been) written.
+    var isStarted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return task != nil
+    }
+
+    /// Starts writing the blob, once.
+    @discardableResult
+    func start() -> Task<LayerBlob, any Error> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let task { return task }
+        let make = self.make
+        let started = Task<LayerBlob, any Error> {
+            guard let make else { throw CancellationError() }
+            return try await make()
+        }
+        task = started
+        return started
+    }
+
+    /// The blob, writing it first if needed.
+    func value() async throws -> LayerBlob { try await start().value }
 }

@@ -39,7 +39,13 @@ extension StageBuilder {
         let number = step.number
         let location = "\(instruction.range.fileName):\(instruction.range.start.line):\(instruction.range.start.column)"
         let createdBy = "RUN " + arguments.joined(separator: " ")
-        return try await filesystemStep(createdBy: createdBy, step: step) { root in
+        let cache = stepCache(
+            try runCacheMaterial(
+                run, arguments: arguments, network: network, user: config.User ?? "",
+                workingDirectory: workingDirectory),
+            extra: try await mountSourceDigests(run.mounts, workingDirectory: workingDirectory),
+            position: step.position, seesVariables: true)
+        return try await filesystemStep(createdBy: createdBy, step: step, cache: cache) { root in
             var rooted = request
             rooted.root = root
             let status = try await NamespaceExecutor().run(
@@ -89,6 +95,39 @@ extension StageBuilder {
             for heredoc in run.heredocs { script += "\n" + heredoc.content + heredoc.name }
             return (scope.shell + [script], [])
         }
+    }
+
+    /// What a RUN's cache key covers of the instruction: the command as it runs, here-document bodies, the
+    /// mounts that bring content in (not cache mounts or secrets), the network, user and directory.
+    private func runCacheMaterial(
+        _ run: Run, arguments: [String], network: Sandbox.NetworkMode, user: String, workingDirectory: String
+    ) throws -> [String] {
+        var material = ["RUN"] + arguments
+        for heredoc in run.heredocs { material += ["heredoc", heredoc.name, heredoc.content] }
+        for mount in run.mounts where mount.type != .cache && mount.type != .secret {
+            material.append("mount \(mount)")
+        }
+        material += ["network=\(network)", "user=" + user, "workdir=" + workingDirectory]
+        return material
+    }
+
+    /// For each bind mount, what its content is: the source stage's cache key, the image's digest, or a digest
+    /// of the context tree it binds.
+    private func mountSourceDigests(_ mounts: [DockerfileSyntax.Mount], workingDirectory: String) async throws
+        -> [String]
+    {
+        var digests: [String] = []
+        for mount in mounts where mount.type == .bind {
+            if let from = mount.from {
+                let source = try await sourceImage(from)
+                digests.append(
+                    source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:\(from)")
+            } else {
+                let path = try RootedPath.resolve(mount.source ?? ".", in: session.request.contextDirectory)
+                digests.append(try TreeDigest.of(path).description)
+            }
+        }
+        return digests
     }
 
     /// Fails early, with the reason, when the stage's platform can't execute here.
@@ -167,7 +206,7 @@ extension StageBuilder {
                 throw BuildError.invalidOption("--mount=type=cache,from=… is not supported; Hoist starts caches empty")
             }
             let id = mount.id ?? target
-            let directory = session.root.cacheMountsPath + "/" + Digest(sha256: id.utf8).encoded
+            let directory = session.root.cacheMountsPath + "/" + SHA256Hasher.digest(of: Array(id.utf8)).encoded
             if !FileManager.default.fileExists(atPath: directory) {
                 let staging = directory + ".new-\(getpid())"
                 try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)

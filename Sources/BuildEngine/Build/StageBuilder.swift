@@ -20,6 +20,8 @@ struct StageBuilder {
     var commandSetHere = false
     /// The stage's own root directory in snapshot mode, made at its first filesystem step.
     var snapshotRoot: String?
+    /// The cache chain: the key of everything so far (base, then every instruction).
+    var chain = SHA256Hasher.digest(of: [UInt8]())
     var stepCount: Int
 
     init(session: BuildSession, index: Int) {
@@ -46,6 +48,7 @@ struct StageBuilder {
             position += 1
             try await execute(expanded, position: position)
         }
+        image.cacheKey = chain
         return image
     }
 
@@ -94,6 +97,7 @@ struct StageBuilder {
         if let shell = image.config.Shell, !shell.isEmpty {
             _ = try scope.apply(Instruction(.shell(shell), range: stage.range, text: "SHELL"))
         }
+        chain = chainStart()
         session.observer(.stepFinished(step: step.number, elapsed: elapsed(since: started), outcome: .noLayer))
     }
 
@@ -176,7 +180,8 @@ struct StageBuilder {
             config.WorkingDir = directory
             image.config = config
             let user = config.User ?? ""
-            return try await filesystemStep(createdBy: text, step: step) { root in
+            let cache = stepCache(["WORKDIR", directory, user], position: step.position)
+            return try await filesystemStep(createdBy: text, step: step, cache: cache) { root in
                 // As BuildKit and buildah: directories WORKDIR creates belong to the current USER.
                 var owner = ResolvedUser(uid: 0, gid: 0, supplementaryGroups: [], home: "/")
                 if !user.isEmpty {
@@ -227,6 +232,7 @@ struct StageBuilder {
         }
         image.config = config
         image.record(text, created: session.created(), emptyLayer: true)
+        chainConfigurationStep("\(instruction.command)")
         return .noLayer
     }
 
@@ -249,9 +255,42 @@ struct StageBuilder {
     /// Runs `body` on the stage's root filesystem (an overlay with a fresh upper directory) and turns what it
     /// changed into a new layer, compressed in the background; a step that changes nothing adds no layer.
     mutating func filesystemStep(
-        createdBy: String, step: BuildStep, _ body: (String) async throws -> Void
+        createdBy: String, step: BuildStep, cache: StepCache, _ body: (String) async throws -> Void
     ) async throws -> StepOutcome {
-        if session.rootMode == .snapshot { return try await snapshotStep(createdBy: createdBy, step: step, body) }
+        if let key = cache.key {
+            guard let reason = reuse(key, cache: cache) else { return .cached }
+            session.observer(.cacheMiss(step: step.number, reason: reason))
+        }
+        let outcome: StepOutcome
+        var finished = cache
+        if session.rootMode == .snapshot {
+            outcome = try await snapshotStep(createdBy: createdBy, step: step, cache: &finished, body)
+        } else {
+            outcome = try await overlayStep(createdBy: createdBy, step: step, cache: &finished, body)
+        }
+        if outcome != .cached, let key = finished.key {
+            chain = key
+            await remember(key, cache: finished)
+        }
+        return outcome
+    }
+
+    /// For a step whose key is known only after its body ran: reuses the entry (discarding what the body did)
+    /// or reports the miss. - Returns: whether it was a hit.
+    private mutating func checkLateKey(_ cache: inout StepCache, step: BuildStep) -> Bool {
+        guard let lateKey = cache.lateKey else { return false }
+        let (key, sources) = lateKey()
+        cache.key = key
+        cache.inputs.key = key
+        cache.inputs.sources = sources
+        guard let reason = reuse(key, cache: cache) else { return true }
+        session.observer(.cacheMiss(step: step.number, reason: reason))
+        return false
+    }
+
+    private mutating func overlayStep(
+        createdBy: String, step: BuildStep, cache: inout StepCache, _ body: (String) async throws -> Void
+    ) async throws -> StepOutcome {
         let lowers = try await image.layerDirectories()
         let directory = session.workspace.path + "/step-\(step.number)"
         let upper = directory + "/upper"
@@ -271,6 +310,10 @@ struct StageBuilder {
         }
         try mount.unmount()
         try? FileManager.default.removeItem(atPath: work)
+        if session.rootMode == .overlay, checkLateKey(&cache, step: step) {
+            try? FileManager.default.removeItem(atPath: directory)
+            return .cached
+        }
         try CopiedUpDirectories.prune(upper: upper, lowers: lowers)
         let created = session.created()
         if try FileManager.default.contentsOfDirectory(atPath: upper).isEmpty {
@@ -283,7 +326,7 @@ struct StageBuilder {
             options: .init(compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch))
         let observer = session.observer
         let number = step.number
-        let blob = Task<LayerBlob, any Error> {
+        let blob = LayerBlobSource.deferred(eager: session.exportedStages.contains(index)) {
             let started = Date()
             let result = try await writer.write(diff)
             observer(
@@ -301,7 +344,7 @@ struct StageBuilder {
     /// `filesystemStep` without overlay: the stage's tree is a directory of its own; the step's changes are
     /// found by comparing it with a snapshot taken before, and written as a layer before the next step.
     private mutating func snapshotStep(
-        createdBy: String, step: BuildStep, _ body: (String) async throws -> Void
+        createdBy: String, step: BuildStep, cache: inout StepCache, _ body: (String) async throws -> Void
     ) async throws -> StepOutcome {
         let root: String
         if let snapshotRoot {
@@ -313,6 +356,7 @@ struct StageBuilder {
         }
         let before = try await FilesystemSnapshot.capture(root: root)
         try await body(root)
+        if checkLateKey(&cache, step: step) { return .cached }
         let diff = try await before.diff(against: root)
         let created = session.created()
         guard !diff.changes.isEmpty else {
@@ -332,7 +376,7 @@ struct StageBuilder {
         image.layers.append(
             StageLayer(
                 directory: { throw BuildError.invalidOption("no layer directories in snapshot mode") },
-                blob: Task { blob }))
+                blob: .known(blob)))
         image.record(createdBy, created: created, emptyLayer: false)
         return .filesystemChanged
     }

@@ -40,9 +40,13 @@ struct CopyManifest {
 
     func result() -> CopyResult {
         let hasher = SHA256Hasher()
+        var entries: [String: String] = [:]
         for record in records.sorted(by: { $0.path.lexicographicallyPrecedes($1.path) }) {
             hasher.update(record.bytes)
+            entries[String(decoding: record.path, as: UTF8.self)] = String(
+                SHA256Hasher.digest(of: record.bytes).encoded.prefix(16))
         }
-        return CopyResult(entryCount: entryCount, byteCount: byteCount, sourceDigest: hasher.finalize())
+        return CopyResult(
+            entryCount: entryCount, byteCount: byteCount, sourceDigest: hasher.finalize(), entries: entries)
     }
 }

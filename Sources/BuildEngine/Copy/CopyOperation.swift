@@ -143,11 +143,15 @@ public struct CopyResult: Sendable, Hashable {
     /// path, type, mode, owner, link target and content digest of every entry, never a time. Meant as a
     /// build-cache key.
     public var sourceDigest: Digest
+    /// Each copied path in the root and a fingerprint of its record (the same fields as `sourceDigest`), so
+    /// that a cache miss can name the path that changed.
+    public var entries: [String: String]
 
     /// Creates a result.
-    public init(entryCount: Int, byteCount: Int64, sourceDigest: Digest) {
+    public init(entryCount: Int, byteCount: Int64, sourceDigest: Digest, entries: [String: String] = [:]) {
         self.entryCount = entryCount
         self.byteCount = byteCount
         self.sourceDigest = sourceDigest
+        self.entries = entries
     }
 }

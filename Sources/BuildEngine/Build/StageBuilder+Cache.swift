@@ -1,0 +1,135 @@
+// Copyright 2026 The Hoist Authors. Licensed under the Apache License, Version 2.0.
+
+import DockerfileSyntax
+import Foundation
+import OCIImage
+
+/// A filesystem step's identity in the build cache.
+struct StepCache {
+    /// The key, when it is known before the step runs (RUN, WORKDIR, COPY --from).
+    var key: Digest?
+    /// Computes the key after the step's body ran, for steps whose inputs are only known then (COPY and ADD
+    /// from the context: the digest of what was copied).
+    var lateKey: (() -> (Digest, [String: String]))?
+    /// The step's inputs, for explaining a later miss (key and sources filled in when known).
+    var inputs: BuildCache.Inputs
+    /// Which step of which Dockerfile this is.
+    var slot: Digest
+}
+
+extension StageBuilder {
+    /// Whether this stage may reuse cache entries (`--no-cache`, `--no-cache-filter`).
+    var cacheLookupsEnabled: Bool {
+        let request = session.request
+        if request.noCache { return false }
+        if request.noCacheStages.contains(label) { return false }
+        if let name = stage.name, request.noCacheStages.contains(name) { return false }
+        return !request.noCacheStages.contains(String(index))
+    }
+
+    /// The cache identity of a filesystem step with `material` (the instruction as it runs) and `extra` inputs
+    /// (bind-mount sources, `--from` results). A RUN sees the ARG and ENV values in scope, so they are inputs;
+    /// COPY, ADD and WORKDIR see none (their expanded text is in `material`).
+    func stepCache(_ material: [String], extra: [String] = [], position: Int, seesVariables: Bool = false)
+        -> StepCache
+    {
+        let variables =
+            seesVariables
+            ? Dictionary(scope.runEnvironment.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+            : [:]
+        let builder = CacheKeyBuilder("hoist-step-v1")
+        builder.add(chain.description)
+        builder.add(platform.description)
+        builder.add(material)
+        builder.add(variables.keys.sorted().map { $0 + "=" + (variables[$0] ?? "") })
+        builder.add(extra)
+        let key = builder.finalize()
+        let slotKey = CacheKeyBuilder("hoist-slot-v1")
+        slotKey.add(session.request.contextDirectory)
+        slotKey.add(session.request.dockerfileName)
+        slotKey.add(String(index))
+        slotKey.add(String(position))
+        let inputs = BuildCache.Inputs(
+            key: key, parent: chain, baseName: image.base?.name, baseDigest: image.base?.digest,
+            instruction: material.joined(separator: " "), variables: variables, sources: nil)
+        return StepCache(key: key, lateKey: nil, inputs: inputs, slot: slotKey.finalize())
+    }
+
+    /// The same step identity, with the key finished after the body ran from the digest of what it copied.
+    func lateStepCache(_ base: StepCache, digest: @escaping () -> (Digest, [String: String])) -> StepCache {
+        var late = base
+        let early = base.key
+        late.key = nil
+        late.lateKey = {
+            let (content, sources) = digest()
+            let builder = CacheKeyBuilder("hoist-copy-v1")
+            builder.add(early?.description ?? "")
+            builder.add(content.description)
+            return (builder.finalize(), sources)
+        }
+        return late
+    }
+
+    /// Reuses the entry for `key` when there is one: the image state after the step, its layers already in the
+    /// store. - Returns: nil on a hit, else why it missed.
+    mutating func reuse(_ key: Digest, cache: StepCache) -> String? {
+        guard let buildCache = session.cache else { return "the cache is not available" }
+        let (entry, missingBlob) = buildCache.entry(key)
+        let previous = buildCache.inputs(slot: cache.slot)
+        guard cacheLookupsEnabled else { return "--no-cache" }
+        guard let entry else {
+            return BuildCache.explain(cache.inputs, previous: previous, missingBlob: missingBlob)
+        }
+        image.configuration = entry.configuration
+        image.layers = entry.layers.map {
+            StageLayer.stored(LayerBlob(descriptor: $0.descriptor, diffID: $0.diffID), directories: session.layers)
+        }
+        if let stale = snapshotRoot { try? FileManager.default.removeItem(atPath: stale) }
+        snapshotRoot = nil
+        chain = key
+        try? buildCache.record(cache.inputs, slot: cache.slot)
+        return nil
+    }
+
+    /// Writes the entry for a step that ran, once its layer (and every earlier one) is in the store, and
+    /// remembers its inputs.
+    func remember(_ key: Digest, cache: StepCache) async {
+        guard let buildCache = session.cache else { return }
+        var inputs = cache.inputs
+        inputs.key = key
+        let state = image
+        // Layers of stages the image doesn't carry are written only when needed; no entry without them.
+        guard state.layers.allSatisfy({ $0.blob.isStarted }) else { return }
+        let slot = cache.slot
+        let task = Task<Void, Never> {
+            guard let blobs = try? await state.layerBlobs() else { return }
+            let entry = BuildCache.Entry(
+                configuration: state.configuration,
+                layers: blobs.map { BuildCache.Entry.Layer(descriptor: $0.descriptor, diffID: $0.diffID) },
+                written: Int64(Date().timeIntervalSince1970))
+            try? buildCache.save(entry, for: key)
+            try? buildCache.record(inputs, slot: slot)
+        }
+        await session.state.addCacheWrite(task)
+    }
+
+    /// Advances the chain past a step that changes only the configuration.
+    mutating func chainConfigurationStep(_ text: String) {
+        let builder = CacheKeyBuilder("hoist-config-v1")
+        builder.add(chain.description)
+        builder.add(text)
+        chain = builder.finalize()
+    }
+
+    /// The chain's start: what the stage is built on.
+    func chainStart() -> Digest {
+        let builder = CacheKeyBuilder("hoist-base-v1")
+        builder.add(platform.description)
+        switch planned.base {
+        case .scratch: builder.add("scratch")
+        case .stage: builder.add(image.cacheKey?.description ?? "stage")
+        case .image: builder.add(image.base?.digest.description ?? "image")
+        }
+        return builder.finalize()
+    }
+}

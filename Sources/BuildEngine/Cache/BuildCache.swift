@@ -1,0 +1,146 @@
+// Copyright 2026 The Hoist Authors. Licensed under the Apache License, Version 2.0.
+
+import Foundation
+import OCIImage
+
+/// The local build cache under `ROOT/cache`: what a step produced, by the key of everything it depended on,
+/// and per step of a Dockerfile the inputs it last ran with, to explain a miss. See specs/cache.md.
+///
+/// Entries are written only after a step has fully succeeded (its layer is in the store), each atomically.
+struct BuildCache: Sendable {
+    let path: String
+    let store: any ContentStore
+
+    init(path: String, store: any ContentStore) throws {
+        self.path = path
+        self.store = store
+        for directory in [entriesPath, slotsPath] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    var entriesPath: String { path + "/entries" }
+    var slotsPath: String { path + "/slots" }
+
+    /// What a cached step produced: the image state after it.
+    struct Entry: Codable, Sendable {
+        var configuration: ImageConfiguration
+        var layers: [Layer]
+        /// When the entry was written (seconds since 1970), for pruning by age.
+        var written: Int64
+
+        struct Layer: Codable, Sendable {
+            var descriptor: Descriptor
+            var diffID: Digest
+        }
+    }
+
+    /// The inputs a step of a Dockerfile last ran with.
+    struct Inputs: Codable, Sendable, Equatable {
+        /// The key the step had.
+        var key: Digest
+        /// The key of the step before it (or of the base).
+        var parent: Digest
+        /// The base image's name and manifest digest, when the stage starts from an image.
+        var baseName: String?
+        var baseDigest: Digest?
+        /// The instruction as it ran (after expansion).
+        var instruction: String
+        /// The ARG and ENV values the step could see.
+        var variables: [String: String]
+        /// For COPY and ADD: each copied path and a fingerprint of its content and metadata.
+        var sources: [String: String]?
+    }
+
+    // MARK: - Entries
+
+    /// The entry for `key`, when there is one and every blob it names is still in the store.
+    func entry(_ key: Digest) -> (Entry?, missingBlob: Bool) {
+        let file = entriesPath + "/" + key.encoded + ".json"
+        guard let data = FileManager.default.contents(atPath: file),
+            let entry = try? JSONDecoder().decode(Entry.self, from: data)
+        else { return (nil, false) }
+        for layer in entry.layers where (try? store.hasBlob(layer.descriptor.digest)) != true {
+            return (nil, true)
+        }
+        return (entry, false)
+    }
+
+    func save(_ entry: Entry, for key: Digest) throws {
+        try write(entry, to: entriesPath + "/" + key.encoded + ".json")
+    }
+
+    // MARK: - Slots (for explanations)
+
+    func inputs(slot: Digest) -> Inputs? {
+        guard let data = FileManager.default.contents(atPath: slotsPath + "/" + slot.encoded + ".json") else {
+            return nil
+        }
+        return try? JSONDecoder().decode(Inputs.self, from: data)
+    }
+
+    func record(_ inputs: Inputs, slot: Digest) throws {
+        try write(inputs, to: slotsPath + "/" + slot.encoded + ".json")
+    }
+
+    private func write(_ value: some Encodable, to file: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
+        let temporary = file + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, file) == 0 else {
+            unlink(temporary)
+            throw BuildError.exportFailed(path: file, reason: systemErrorMessage(errno))
+        }
+    }
+
+    // MARK: - Explanations
+
+    /// Why `current` missed, compared with what the same step last ran with.
+    static func explain(_ current: Inputs, previous: Inputs?, missingBlob: Bool) -> String {
+        if missingBlob { return "the cached layer is no longer in the store (pruned)" }
+        guard let previous else { return "no cache entry for this step yet" }
+        if previous.baseDigest != current.baseDigest, let name = current.baseName {
+            return "base image \(name) moved: \(previous.baseDigest?.description ?? "none") → "
+                + (current.baseDigest?.description ?? "none")
+        }
+        if previous.instruction != current.instruction { return "the instruction changed" }
+        let names = Set(previous.variables.keys).union(current.variables.keys).sorted()
+        for name in names where previous.variables[name] != current.variables[name] {
+            if previous.variables[name] == nil { return "\(name) is new" }
+            if current.variables[name] == nil { return "\(name) is no longer set" }
+            return "the value of \(name) changed"
+        }
+        if let old = previous.sources, let new = current.sources {
+            for path in Set(old.keys).union(new.keys).sorted() where old[path] != new[path] {
+                if old[path] == nil { return "source \(path) is new" }
+                if new[path] == nil { return "source \(path) is gone" }
+                return "source \(path) changed"
+            }
+        }
+        if previous.parent != current.parent { return "an earlier step changed" }
+        return "no cache entry for these inputs"
+    }
+}
+
+/// Builds cache keys: SHA-256 over length-prefixed fields, so no two field lists collide.
+struct CacheKeyBuilder {
+    private let hasher = SHA256Hasher()
+
+    init(_ kind: String) { add(kind) }
+
+    func add(_ field: String) {
+        let bytes = Array(field.utf8)
+        var length = UInt64(bytes.count).bigEndian
+        withUnsafeBytes(of: &length) { hasher.update(Array($0)) }
+        hasher.update(bytes)
+    }
+
+    func add(_ fields: [String]) {
+        add(String(fields.count))
+        for field in fields { add(field) }
+    }
+
+    func finalize() -> Digest { hasher.finalize() }
+}
