@@ -123,4 +123,29 @@ import Testing
         let other = try build(["--no-cache-filter", "unrelated"])
         #expect(other.steps.values.allSatisfy { $0 == "CACHED" }, "\(other.steps)")
     }
+
+    @Test func stagesOnlyCopiedFromAreCachedAndCanStillBeExported() throws {
+        let multi = try fixture.context(
+            "multi-cached",
+            dockerfile: """
+                FROM \(BuildFixture.base) AS build
+                RUN mkdir /out && echo made-in-build > /out/result
+                FROM \(BuildFixture.base)
+                COPY --from=build /out/result /result
+                CMD ["cat", "/result"]
+                """)
+        let first = try fixture.build(multi, ["-t", "localhost/multi-cached:1"])
+        #expect(first.succeeded, "\(first.stderr)")
+        let again = try fixture.build(multi, ["-t", "localhost/multi-cached:1"])
+        #expect(again.stdout == first.stdout)
+        #expect(again.stderr.components(separatedBy: " CACHED").count - 1 == 2, "\(again.stderr)")
+        // The build stage's layer was never compressed; exporting that stage now writes it from the kept tree.
+        let stage = try fixture.build(multi, ["-t", "localhost/build-stage:1", "--target", "build"])
+        #expect(stage.succeeded, "\(stage.stderr)")
+        #expect(stage.stderr.contains("CACHED"), "\(stage.stderr)")
+        let files = try ImageFiles(fixture: fixture, image: "localhost/build-stage:1")
+        #expect(files.read("/out/result") == "made-in-build\n")
+        let run = try fixture.run("localhost/multi-cached:1")
+        #expect(run.stdout == "made-in-build\n", "\(run.stderr)")
+    }
 }

@@ -40,7 +40,7 @@ final class BuildSession: Sendable {
         self.layers = try LayerDirectories(path: root.layersPath, store: store)
         self.ignore = try Self.loadIgnore(request)
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
-        self.cache = try? BuildCache(path: root.path + "/cache", store: store)
+        self.cache = try? BuildCache(path: root.path + "/cache", store: store, layersPath: root.layersPath)
         var exported: Set<Int> = [plan.target]
         var current = plan.target
         while case .stage(let earlier) = plan.stages[current].base {
@@ -100,9 +100,13 @@ final class BuildSession: Sendable {
     func finish() async {
         await state.waitForStages()
         await state.unmountViews()
-        for (upper, blob) in await state.takeNewLayers() {
+        for (upper, blob, keptAs) in await state.takeNewLayers() {
             if blob.isStarted, let finished = try? await blob.value() {
                 _ = await layers.adopt(upper, diffID: finished.diffID)
+            } else if let keptAs, !FileManager.default.fileExists(atPath: layers.path + "/" + keptAs),
+                rename(upper, layers.path + "/" + keptAs) == 0
+            {
+                // Kept for the build cache: a stage only copied from, whose layer was never compressed.
             } else {
                 try? FileManager.default.removeItem(atPath: upper)
             }
@@ -236,7 +240,7 @@ actor SessionState {
     private var stages: [Int: Task<ImageState, any Error>] = [:]
     private var bases: [String: Task<ImageState, any Error>] = [:]
     private var views: [String: OverlayMount] = [:]
-    private var newLayers: [(String, LayerBlobSource)] = []
+    private var newLayers: [(upper: String, blob: LayerBlobSource, keptAs: String?)] = []
     private var cacheWrites: [Task<Void, Never>] = []
 
     func nextStepNumber() -> Int {
@@ -255,7 +259,7 @@ actor SessionState {
 
     func waitForStages() async {
         for task in stages.values { _ = try? await task.value }
-        for (_, blob) in newLayers where blob.isStarted { _ = try? await blob.value() }
+        for layer in newLayers where layer.blob.isStarted { _ = try? await layer.blob.value() }
         for write in cacheWrites { await write.value }
     }
 
@@ -291,9 +295,11 @@ actor SessionState {
         views = [:]
     }
 
-    func addNewLayer(upper: String, blob: LayerBlobSource) { newLayers.append((upper, blob)) }
+    func addNewLayer(upper: String, blob: LayerBlobSource, keptAs: String?) {
+        newLayers.append((upper, blob, keptAs))
+    }
 
-    func takeNewLayers() -> [(String, LayerBlobSource)] {
+    func takeNewLayers() -> [(upper: String, blob: LayerBlobSource, keptAs: String?)] {
         defer { newLayers = [] }
         return newLayers
     }

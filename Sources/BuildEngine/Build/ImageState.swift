@@ -18,6 +18,9 @@ struct StageLayer: Sendable {
     let directory: @Sendable () async throws -> String
     /// The layer's blob.
     let blob: LayerBlobSource
+    /// For a layer whose blob may never be written (a stage the image doesn't carry): the name of the
+    /// directory under `ROOT/layers` that keeps its tree for the build cache.
+    var keptAs: String? = nil
 
     /// A layer already in the store, extracted on demand.
     static func stored(_ blob: LayerBlob, directories: LayerDirectories) -> StageLayer {

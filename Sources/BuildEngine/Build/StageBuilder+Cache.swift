@@ -2,6 +2,7 @@
 
 import DockerfileSyntax
 import Foundation
+import LayerArchive
 import OCIImage
 
 /// A filesystem step's identity in the build cache.
@@ -81,8 +82,21 @@ extension StageBuilder {
             return BuildCache.explain(cache.inputs, previous: previous, missingBlob: missingBlob)
         }
         image.configuration = entry.configuration
-        image.layers = entry.layers.map {
-            StageLayer.stored(LayerBlob(descriptor: $0.descriptor, diffID: $0.diffID), directories: session.layers)
+        let exported = session.exportedStages.contains(index)
+        let store = session.store
+        let options = LayerWriter.Options(
+            compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch)
+        image.layers = entry.layers.map { layer in
+            if let descriptor = layer.descriptor, let diffID = layer.diffID {
+                return StageLayer.stored(LayerBlob(descriptor: descriptor, diffID: diffID), directories: session.layers)
+            }
+            let directory = buildCache.layersPath + "/" + (layer.directory ?? "")
+            let blob = LayerBlobSource.deferred(eager: exported) {
+                let result = try await LayerWriter(store: store, options: options)
+                    .write(try FilesystemDiff.fromOverlayUpper(path: directory))
+                return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
+            }
+            return StageLayer(directory: { directory }, blob: blob, keptAs: layer.directory)
         }
         if let stale = snapshotRoot { try? FileManager.default.removeItem(atPath: stale) }
         snapshotRoot = nil
@@ -98,15 +112,22 @@ extension StageBuilder {
         var inputs = cache.inputs
         inputs.key = key
         let state = image
-        // Layers of stages the image doesn't carry are written only when needed; no entry without them.
-        guard state.layers.allSatisfy({ $0.blob.isStarted }) else { return }
+        // Layers of stages the image doesn't carry are never compressed unless needed: the entry then names the
+        // directory that keeps their tree.
+        guard state.layers.allSatisfy({ $0.blob.isStarted || $0.keptAs != nil }) else { return }
         let slot = cache.slot
         let task = Task<Void, Never> {
-            guard let blobs = try? await state.layerBlobs() else { return }
+            var layers: [BuildCache.Entry.Layer] = []
+            for layer in state.layers {
+                if layer.blob.isStarted {
+                    guard let blob = try? await layer.blob.value() else { return }
+                    layers.append(.init(descriptor: blob.descriptor, diffID: blob.diffID, directory: nil))
+                } else {
+                    layers.append(.init(descriptor: nil, diffID: nil, directory: layer.keptAs))
+                }
+            }
             let entry = BuildCache.Entry(
-                configuration: state.configuration,
-                layers: blobs.map { BuildCache.Entry.Layer(descriptor: $0.descriptor, diffID: $0.diffID) },
-                written: Int64(Date().timeIntervalSince1970))
+                configuration: state.configuration, layers: layers, written: Int64(Date().timeIntervalSince1970))
             try? buildCache.save(entry, for: key)
             try? buildCache.record(inputs, slot: slot)
         }

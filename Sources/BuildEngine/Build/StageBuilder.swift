@@ -335,8 +335,9 @@ struct StageBuilder {
                     elapsed: Date().timeIntervalSince(started)))
             return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
         }
-        await session.state.addNewLayer(upper: upper, blob: blob)
-        image.layers.append(StageLayer(directory: { upper }, blob: blob))
+        let keptAs = cache.key.map { "dir-" + $0.encoded }
+        await session.state.addNewLayer(upper: upper, blob: blob, keptAs: keptAs)
+        image.layers.append(StageLayer(directory: { upper }, blob: blob, keptAs: keptAs))
         image.record(createdBy, created: created, emptyLayer: false)
         return .filesystemChanged
     }

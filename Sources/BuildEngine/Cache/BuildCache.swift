@@ -10,10 +10,13 @@ import OCIImage
 struct BuildCache: Sendable {
     let path: String
     let store: any ContentStore
+    /// `ROOT/layers`, where directory-only layers are kept.
+    let layersPath: String
 
-    init(path: String, store: any ContentStore) throws {
+    init(path: String, store: any ContentStore, layersPath: String) throws {
         self.path = path
         self.store = store
+        self.layersPath = layersPath
         for directory in [entriesPath, slotsPath] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -29,9 +32,12 @@ struct BuildCache: Sendable {
         /// When the entry was written (seconds since 1970), for pruning by age.
         var written: Int64
 
+        /// A layer: its blob, or (for a stage the image didn't carry) the directory under `ROOT/layers` that
+        /// keeps its tree.
         struct Layer: Codable, Sendable {
-            var descriptor: Descriptor
-            var diffID: Digest
+            var descriptor: Descriptor?
+            var diffID: Digest?
+            var directory: String?
         }
     }
 
@@ -60,8 +66,14 @@ struct BuildCache: Sendable {
         guard let data = FileManager.default.contents(atPath: file),
             let entry = try? JSONDecoder().decode(Entry.self, from: data)
         else { return (nil, false) }
-        for layer in entry.layers where (try? store.hasBlob(layer.descriptor.digest)) != true {
-            return (nil, true)
+        for layer in entry.layers {
+            if let descriptor = layer.descriptor {
+                if (try? store.hasBlob(descriptor.digest)) != true { return (nil, true) }
+            } else if let directory = layer.directory {
+                if !FileManager.default.fileExists(atPath: layersPath + "/" + directory) { return (nil, true) }
+            } else {
+                return (nil, true)
+            }
         }
         return (entry, false)
     }
