@@ -309,6 +309,9 @@ import Testing
                 FROM \(BuildFixture.base)
                 RUN rm -r /bin/vi /etc/group && mkdir -p /var/empty && echo changed > /etc/passwd
                 RUN --mount=type=bind,from=build,source=/out,target=/mnt cp -a /mnt /copied
+                COPY --from=build /out /new/deeper/copy
+                COPY --from=build /out/sub/ /etc/
+                COPY --from=build --chown=1000:50 /out/a /tmp/owned
                 WORKDIR /new/dir
                 RUN true
                 """)
