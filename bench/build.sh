@@ -132,6 +132,8 @@ reset_buildah() {
 # measure TOOL SCENARIO: times one build, appends "TOOL SCENARIO seconds kib" to the results.
 measure() {
     local tool=$1 scenario=$2 log=$work/time-$1-$2
+    # The previous build's dirty pages are written back now, not during this tool's timed build.
+    sync
     if ! (cd "$context" && /usr/bin/time -v -o "$log" bash -c "build_$tool" > "$work/out" 2> "$work/err"); then
         echo "$tool build failed ($scenario):" >&2
         tail -n 20 "$work/err" >&2
@@ -176,7 +178,7 @@ median() { # TOOL SCENARIO COLUMN(3 = seconds, 4 = KiB) -> the median, or n/a
     count=$(echo "$values" | wc -l)
     echo "$values" | sed -n "$(( (count + 1) / 2 ))p"
 }
-ratio() { [[ $1 == n/a || $2 == n/a ]] && echo n/a || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { [[ $1 == n/a || $2 == n/a ]] && echo n/a || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 mib() { [[ $1 == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 echo

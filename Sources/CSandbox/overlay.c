@@ -17,6 +17,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#ifndef FSCONFIG_SET_FLAG
+#define FSCONFIG_SET_FLAG 0
+#endif
 #ifndef FSCONFIG_SET_STRING
 #define FSCONFIG_SET_STRING 1
 #endif
@@ -69,6 +72,9 @@ static int mount_new_api(const char *target, const char *const *lowers, int lowe
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) != 0) result = -errno;
     }
     if (result == 0 && upper != NULL) {
+        /* A step's upper directory needs no durability (a crash leaves a workspace the next build removes), so
+         * the overlay never syncs it: without `volatile`, every unmount syncs the whole upper filesystem. */
+        (void)syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) != 0) result = -errno;
         if (result == 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) != 0) result = -errno;
     }

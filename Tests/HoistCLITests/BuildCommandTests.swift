@@ -19,6 +19,7 @@ import Testing
                 RUN mkdir -p /out && echo built-in-tools > /out/tool.txt
 
                 FROM ${BASE}
+                MAINTAINER Hoist Tests <tests@example.org>
                 ARG WHO=world
                 ENV GREETING="hello" PATH=/opt/bin:$PATH
                 LABEL org.example.who=$WHO
@@ -52,6 +53,8 @@ import Testing
         #expect(container["User"] as? String == "app:staff")
         #expect(container["WorkingDir"] as? String == "/app")
         #expect((container["Labels"] as? [String: String])?["org.example.who"] == "tests")
+        #expect((container["Labels"] as? [String: String])?["maintainer"] == "Hoist Tests <tests@example.org>")
+        #expect(config["author"] as? String == "Hoist Tests <tests@example.org>")
         #expect(
             Set((container["ExposedPorts"] as? [String: Any])?.keys ?? [:].keys) == [
                 "8080/tcp", "9000/udp", "9001/udp",
@@ -245,6 +248,21 @@ import Testing
         #expect(pulled.stdout.contains(digest), "\(pulled.stdout)")
         let run = try ImageRunner.run(layout: other.root + "/store", reference: reference, scratch: fixture.scratch)
         #expect(run.stdout == "pushed\n", "\(run.stderr)")
+    }
+
+    @Test func aBaseTheRegistryDoesNotHaveIsAClearError() throws {
+        let registry = try RegistryServer()
+        defer { registry.stop() }
+        let context = try fixture.context(
+            "missing-base", dockerfile: "FROM \(registry.address)/nothing/here:1\nRUN true\n")
+        let result = try fixture.build(context, ["--tls-verify=false", "--retries", "1"])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains("base image '\(registry.address)/nothing/here:1' is not available"),
+            "\(result.stderr)")
+        #expect(
+            try LayoutContentStore(path: fixture.hoist.root + "/store", create: false).readIndex().manifests.count == 1)
+        #expect(fixture.leftovers().isEmpty)
     }
 
     @Test func interruptedBuildLeavesNothingBehind() throws {

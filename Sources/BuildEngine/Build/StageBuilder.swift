@@ -197,7 +197,12 @@ struct StageBuilder {
             for pair in pairs { labels[pair.key] = pair.value }
             config.Labels = labels
         case .maintainer(let name):
+            // The config's `author`, as Docker and buildah set it, and the `maintainer` label Docker's
+            // documentation recommends in its place.
             image.configuration.author = name
+            var labels = config.Labels ?? [:]
+            labels["maintainer"] = name
+            config.Labels = labels
         case .expose(let ports):
             var exposed = config.ExposedPorts ?? [:]
             for port in ports { for single in Self.expandPort(port) { exposed[single] = EmptyObject() } }

@@ -105,7 +105,8 @@ int csandbox_can_create_namespaces(void);
  * Mounts an overlay filesystem at `target` in the caller's mount namespace. `lowers` are ordered top first.
  * With `upper` and `work` NULL the mount is read-only (at least two lowers are then needed). Uses the new mount
  * API (one `lowerdir+` per layer, no length limit) and falls back to mount(2) with a `lowerdir=a:b` string.
- * The overlay runs with redirect_dir, metacopy, index and xino off, so its upper directory is a plain layer diff.
+ * The overlay runs with redirect_dir, metacopy, index and xino off, so its upper directory is a plain layer diff,
+ * and, with an upper directory, `volatile`: it never syncs the upper filesystem (a step needs no durability).
  * Returns 0 or -errno; `detail` (may be NULL) receives the kernel's message when it gives one.
  */
 int csandbox_mount_overlay(const char *target, const char *const *lowers, int lower_count, const char *upper,
