@@ -265,9 +265,10 @@ import Testing
         #expect(fixture.leftovers().isEmpty)
     }
 
-    @Test func interruptedBuildLeavesNothingBehind() throws {
+    /// Starts a build whose RUN prints `started` and sleeps; returns once it has printed that.
+    private func startSleepingBuild(_ name: String) throws -> Process {
         let context = try fixture.context(
-            "interrupt", dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 300\n")
+            name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 300\n")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
         process.arguments = ["--root", fixture.hoist.root, "build", "--progress", "plain", context]
@@ -275,15 +276,19 @@ import Testing
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let reader = errors.fileHandleForReading
         var seen = Data()
         let deadline = Date().addingTimeInterval(120)
         while !String(decoding: seen, as: UTF8.self).contains("started"), Date() < deadline {
-            let chunk = reader.availableData
+            let chunk = errors.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen += chunk
         }
         #expect(String(decoding: seen, as: UTF8.self).contains("started"))
+        return process
+    }
+
+    @Test func interruptedBuildLeavesNothingBehind() throws {
+        let process = try startSleepingBuild("interrupt")
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
@@ -293,21 +298,7 @@ import Testing
     }
 
     @Test func killedBuildIsCleanedUpByTheNextStart() throws {
-        let context = try fixture.context(
-            "killed", dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 300\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
-        process.arguments = ["--root", fixture.hoist.root, "build", "--progress", "plain", context]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(120)
-        while !String(decoding: seen, as: UTF8.self).contains("started"), Date() < deadline {
-            let chunk = errors.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += chunk
-        }
+        let process = try startSleepingBuild("killed")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(!fixture.leftovers().isEmpty)
@@ -315,30 +306,6 @@ import Testing
             try fixture.context("after-kill", dockerfile: "FROM \(BuildFixture.base)\nRUN true\n"), [])
         #expect(next.succeeded, "\(next.stderr)")
         #expect(fixture.leftovers().isEmpty, "\(fixture.leftovers())")
-    }
-
-    @Test func snapshotRootsGiveTheSameImageAsOverlayRoots() throws {
-        let context = try fixture.context(
-            "snapshot",
-            dockerfile: """
-                FROM \(BuildFixture.base) AS build
-                RUN mkdir -p /out/sub && echo one > /out/a && ln -s a /out/link && ln /out/a /out/hard \\
-                 && echo two > /out/sub/b && chmod 4755 /out/sub/b
-                FROM \(BuildFixture.base)
-                RUN rm -r /bin/vi /etc/group && mkdir -p /var/empty && echo changed > /etc/passwd
-                RUN --mount=type=bind,from=build,source=/out,target=/mnt cp -a /mnt /copied
-                COPY --from=build /out /new/deeper/copy
-                COPY --from=build /out/sub/ /etc/
-                COPY --from=build --chown=1000:50 /out/a /tmp/owned
-                WORKDIR /new/dir
-                RUN true
-                """)
-        let overlay = try fixture.build(context, ["-q"])
-        #expect(overlay.succeeded, "\(overlay.stderr)")
-        let snapshot = try fixture.build(context, ["--progress", "plain"], environment: ["HOIST_ROOTS": "snapshot"])
-        #expect(snapshot.succeeded, "\(snapshot.stderr)")
-        #expect(overlay.stdout == snapshot.stdout)
-        #expect(fixture.leftovers().isEmpty)
     }
 
     @Test func foreignPlatformWithoutBinfmtIsRefusedClearly() throws {

@@ -64,22 +64,8 @@ struct ImportCommandTests {
         let result = try importImage(
             rootfs, tag: "localhost/runnable:1", extra: ["--cmd", #"["/bin/sh","-c","cat /etc/motd; id -u"]"#])
         #expect(result.succeeded, "\(result.stderr)")
-        let bundle = scratch.child("bundle")
-        let unpack = try Subprocess.run([
-            "umoci", "unpack", "--image", "\(hoist.root)/store:localhost/runnable:1", bundle,
-        ])
-        #expect(unpack.succeeded, "\(unpack.stderr)")
-        let configPath = bundle + "/config.json"
-        var config = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any]
-        )
-        var process = try #require(config["process"] as? [String: Any])
-        process["terminal"] = false
-        config["process"] = process
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        let name = "hoist-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let run = try Subprocess.run(["runc", "run", "--bundle", bundle, name], timeout: 60)
-        _ = try? Subprocess.run(["runc", "delete", "-f", name])
+        let run = try ImageRunner.run(
+            layout: "\(hoist.root)/store", reference: "localhost/runnable:1", scratch: scratch)
         #expect(run.succeeded, "\(run.stderr)")
         #expect(run.stdout == "imported by a test\n0\n")
     }
