@@ -52,9 +52,15 @@ struct BuildCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Seconds since 1970 for every time in the image, clamping file mtimes (default: $SOURCE_DATE_EPOCH, else now).",
+            "Seconds since 1970 for every time in the image, clamping file mtimes (default: $SOURCE_DATE_EPOCH, else the commit time of the context's git HEAD, else --timestamp, else now).",
             valueName: "seconds"))
     var sourceDateEpoch: Int64?
+
+    @Option(
+        help: ArgumentHelp(
+            "The image's times when neither SOURCE_DATE_EPOCH nor a git checkout gives one (default: now).",
+            valueName: "seconds"))
+    var timestamp: Int64?
 
     @Option(help: ArgumentHelp("Media types: oci (default) or docker.", valueName: "format"))
     var format: String = "oci"
@@ -198,7 +204,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.network = network == "none" ? .none : .default
         request.secrets = try secrets()
         request.labels = try pairs(label, option: "--label")
-        request.sourceDateEpoch = try sourceDateEpoch ?? Timestamp.sourceDateEpoch()
+        request.sourceDateEpoch = try imageTime(contextPath)
         request.format = BuildRequest.Format(rawValue: format) ?? .oci
         request.compression = try layerCompression()
         if request.format == .docker, case .zstd = request.compression {
@@ -210,6 +216,30 @@ struct BuildCommand: AsyncParsableCommand {
         request.noCache = noCache
         request.noCacheStages = Set(noCacheFilter.flatMap { $0.split(separator: ",").map { String($0).lowercased() } })
         return request
+    }
+
+    /// The image's times, and where they come from (reported unless --quiet): the option or SOURCE_DATE_EPOCH,
+    /// else the commit time of the context's git HEAD, else --timestamp; nil (now) when none applies.
+    private func imageTime(_ context: String) throws -> Int64? {
+        let chosen: (Int64, String)?
+        if let sourceDateEpoch {
+            chosen = (sourceDateEpoch, "--source-date-epoch")
+        } else if let fromEnvironment = try Timestamp.sourceDateEpoch() {
+            chosen = (fromEnvironment, "SOURCE_DATE_EPOCH")
+        } else if let commit = GitSource.commitTime(context) {
+            chosen = (commit, "the commit time of the context's git HEAD")
+        } else if let timestamp {
+            chosen = (timestamp, "--timestamp")
+        } else {
+            chosen = nil
+        }
+        if !registryOptions.quiet && progress != "json" {
+            let line =
+                chosen.map { "image times: \(Timestamp.rfc3339(epochSeconds: $0.0)), from \($0.1)" }
+                ?? "image times: the current time (no SOURCE_DATE_EPOCH, git checkout or --timestamp)"
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        return chosen?.0
     }
 
     private func buildArguments() throws -> [String: String] {

@@ -308,6 +308,39 @@ import Testing
         #expect(fixture.leftovers().isEmpty, "\(fixture.leftovers())")
     }
 
+    @Test func imageTimesComeFromSourceDateEpochThenGitThenTimestamp() throws {
+        let context = try fixture.context(
+            "times", dockerfile: "FROM scratch\nCOPY file /file\n", files: ["file": "x\n"])
+        func created(_ arguments: [String], environment: [String: String]) throws -> (String?, String) {
+            let result = try Subprocess.run(
+                [
+                    TestPaths.hoistBinary, "--root", fixture.hoist.root, "build", "--progress", "plain", "-t",
+                    "localhost/times:1",
+                ]
+                    + arguments + [context], environment: environment)
+            #expect(result.succeeded, "\(result.stderr)")
+            return (try fixture.config("localhost/times:1")["created"] as? String, result.stderr)
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SOURCE_DATE_EPOCH"] = nil
+        let (fromTimestamp, said) = try created(["--timestamp", "86400"], environment: environment)
+        #expect(fromTimestamp == "1970-01-02T00:00:00Z")
+        #expect(said.contains("image times: 1970-01-02T00:00:00Z, from --timestamp"), "\(said)")
+        for command in [
+            ["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "c"],
+        ] {
+            let git = try Subprocess.run(
+                ["git", "-C", context] + command,
+                extraEnvironment: ["GIT_COMMITTER_DATE": "@1600000000 +0000", "GIT_AUTHOR_DATE": "@1600000000 +0000"])
+            #expect(git.succeeded, "\(git.stderr)")
+        }
+        let (fromGit, _) = try created(["--timestamp", "86400"], environment: environment)
+        #expect(fromGit == "2020-09-13T12:26:40Z")
+        environment["SOURCE_DATE_EPOCH"] = "1700000000"
+        let (fromEnvironment, _) = try created([], environment: environment)
+        #expect(fromEnvironment == "2023-11-14T22:13:20Z")
+    }
+
     @Test func foreignPlatformWithoutBinfmtIsRefusedClearly() throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/sys/fs/binfmt_misc")) ?? []
         try #require(!names.contains { $0.contains("s390x") }, "a binfmt handler for s390x is registered here")

@@ -81,7 +81,7 @@ struct ImageCommitter {
 }
 
 /// The git commit (and remote) of a build context that is a git checkout.
-struct GitSource {
+public struct GitSource {
     var commit: String
     var source: String?
 
@@ -95,6 +95,11 @@ struct GitSource {
             source = String(url[..<scheme.upperBound]) + String(url[at.upperBound...])
         }
         return GitSource(commit: commit, source: source)
+    }
+
+    /// The commit time (seconds since 1970) of HEAD of the checkout holding `directory`, if it is one.
+    public static func commitTime(_ directory: String) -> Int64? {
+        git(["log", "-1", "--format=%ct", "HEAD"], in: directory).flatMap { Int64($0) }
     }
 
     private static func git(_ arguments: [String], in directory: String) -> String? {
