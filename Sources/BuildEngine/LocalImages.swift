@@ -56,7 +56,9 @@ public struct LocalImages: Sendable {
             }
             if matches.count > 1 { throw BuildError.ambiguousImage(text) }
             if let digest = try? Digest(algorithm: "sha256", encoded: hex), let size = try store.blobSize(digest) {
-                return Image(name: nil, descriptor: Descriptor(mediaType: .ociManifest, digest: digest, size: size))
+                return Image(
+                    name: nil,
+                    descriptor: Descriptor(mediaType: try storedMediaType(digest), digest: digest, size: size))
             }
         }
         throw BuildError.imageNotFound(text)
@@ -74,5 +76,16 @@ public struct LocalImages: Sendable {
             descriptor = chosen
         }
         return (descriptor, try store.readJSON(ImageManifest.self, digest: descriptor.digest))
+    }
+
+    /// The media type an untagged manifest or index blob declares (an index when it lists manifests and says
+    /// nothing else), so that a digest naming a multi-platform index resolves to its platform's manifest.
+    private func storedMediaType(_ digest: Digest) throws -> MediaType {
+        struct Probe: Decodable {
+            var mediaType: MediaType?
+            var manifests: [Descriptor]?
+        }
+        let probe = try store.readJSON(Probe.self, digest: digest)
+        return probe.mediaType ?? (probe.manifests != nil ? .ociIndex : .ociManifest)
     }
 }

@@ -64,6 +64,15 @@ struct LocalImagesTests {
         }
     }
 
+    @Test func anUntaggedIndexFoundByDigestYieldsThePlatformsManifest() throws {
+        var arm64 = try TestImages.makeImage(in: store, files: ["arch": "arm64"], scratch: scratch)
+        arm64.platform = Platform(os: "linux", architecture: "arm64", variant: "v8")
+        let index = try store.writeJSON(ImageIndex(manifests: [arm64]), mediaType: .ociIndex)
+        let image = try images.resolve(index.digest.description)
+        #expect(image.descriptor.mediaType == .ociIndex)
+        #expect(try images.manifest(of: image, platform: Platform(parsing: "linux/arm64")).0.digest == arm64.digest)
+    }
+
     @Test(arguments: [
         (0, "1970-01-01T00:00:00Z"), (1_700_000_000, "2023-11-14T22:13:20Z"), (951_782_400, "2000-02-29T00:00:00Z"),
     ])

@@ -186,14 +186,9 @@ final class BuildSession: Sendable {
         let local = LocalImages(store: store)
         var found: LocalImages.Image? = nil
         if !request.pullAlways { found = try? local.resolve(LocalImages.storedName(for: reference)) }
-        if found == nil, let digest = reference.digest, let size = try store.blobSize(digest) {
-            found = LocalImages.Image(
-                name: nil, descriptor: Descriptor(mediaType: .ociManifest, digest: digest, size: size))
-            if let manifest = try? store.readJSON(ImageManifest.self, digest: digest), manifest.layers.isEmpty,
-                manifest.mediaType?.isIndex == true
-            {
-                found?.descriptor.mediaType = .ociIndex
-            }
+        if found == nil, let digest = reference.digest {
+            // A pinned digest names content: the store's copy is the same bytes whatever --pull says.
+            found = try? local.resolve(digest.description)
         }
         if found == nil { found = try await pull(reference, platform: platform, name: name) }
         guard let image = found else { throw BuildError.imageNotFound(name) }
