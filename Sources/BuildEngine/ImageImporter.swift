@@ -78,7 +78,7 @@ public struct ImageImporter: Sendable {
     /// The archive's blob is removed afterwards only if this import added it: when its bytes were
     /// already in the store (a layer taken out of it), an image may be using them.
     private func importArchive(_ path: String) async throws -> Descriptor {
-        let digest = try hashFile(path)
+        let digest = try SHA256Hasher.digest(ofFileAt: path)
         let wasStored = try store.hasBlob(digest)
         if !wasStored { try copyIntoStore(path, expecting: digest) }
         let work = temporaryDirectory + "/import-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
@@ -87,12 +87,6 @@ public struct ImageImporter: Sendable {
         _ = try await LayerApplier(store: store).extract(digest, into: work)
         if !wasStored { try store.deleteBlob(digest) }
         return try await importDirectory(work)
-    }
-
-    private func hashFile(_ path: String) throws -> Digest {
-        let hasher = SHA256Hasher()
-        try readChunks(of: path) { hasher.update($0) }
-        return hasher.finalize()
     }
 
     private func copyIntoStore(_ path: String, expecting digest: Digest) throws {

@@ -130,9 +130,9 @@ struct BuildCommand: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data(DiagnosticRenderer.render(error, source: request.dockerfileText).utf8))
             throw ExitCode.failure
-        } catch BuildError.stepFailed(let location, let instruction, let status, let signaled) {
-            let error = BuildError.stepFailed(
-                location: location, instruction: instruction, status: status, signaled: signaled)
+        } catch let error as BuildError {
+            // A failing RUN makes `hoist build` exit with the command's own status.
+            guard case .stepFailed(_, _, let status, let signaled) = error else { throw error }
             FileHandle.standardError.write(Data("hoist: error: \(error)\n".utf8))
             throw ExitCode(signaled ? 128 + status : status)
         }
@@ -206,7 +206,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.labels = try pairs(label, option: "--label")
         request.sourceDateEpoch = try imageTime(contextPath)
         request.format = BuildRequest.Format(rawValue: format) ?? .oci
-        request.compression = try layerCompression()
+        request.compression = try ImportCommand.layerCompression(compression, level: nil)
         if request.format == .docker, case .zstd = request.compression {
             throw ValidationError("--format docker can't carry zstd layers; use gzip")
         }
@@ -284,7 +284,7 @@ struct BuildCommand: AsyncParsableCommand {
         for spec in secret {
             let fields = try pairs(spec.split(separator: ",").map(String.init), option: "--secret")
             guard let id = fields["id"], !id.isEmpty else { throw ValidationError("--secret '\(spec)' needs id=ID") }
-            let source = fields["src"] ?? fields["source"] ?? fields["env"].flatMap { _ in nil }
+            let source = fields["src"] ?? fields["source"]
             if let variable = fields["env"], source == nil {
                 guard let value = ProcessInfo.processInfo.environment[variable] else {
                     throw ValidationError("--secret '\(spec)': the environment has no \(variable)")
@@ -316,17 +316,6 @@ struct BuildCommand: AsyncParsableCommand {
             result[String(item[..<equals])] = String(item[item.index(after: equals)...])
         }
         return result
-    }
-
-    private func layerCompression() throws -> LayerCompression {
-        switch compression {
-        case "gzip": return .gzip(level: 6, codec: .zlib)
-        case "gzip-isal": return .gzip(level: 6, codec: .isal)
-        case "zstd": return .zstd(level: 3)
-        case "uncompressed": return .uncompressed
-        default:
-            throw ValidationError("--compression takes gzip, gzip-isal, zstd or uncompressed, not '\(compression)'")
-        }
     }
 
     private func progressMode() -> BuildProgress.Mode {

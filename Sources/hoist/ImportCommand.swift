@@ -72,7 +72,12 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     private func layerCompression() throws -> LayerCompression {
-        let level = compressionLevel
+        try Self.layerCompression(compression, level: compressionLevel)
+    }
+
+    /// `--compression KIND` and `--compression-level N` (nil for the kind's default), as `import` and `build`
+    /// take them.
+    static func layerCompression(_ compression: String, level: Int?) throws -> LayerCompression {
         let result: LayerCompression
         switch compression {
         case "gzip": result = .gzip(level: level ?? 6, codec: .zlib)

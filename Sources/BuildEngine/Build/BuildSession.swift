@@ -60,6 +60,23 @@ final class BuildSession: Sendable {
         return nil
     }
 
+    /// The writer of new layers: the build's compression, and its times clamping mtimes.
+    var layerWriter: LayerWriter {
+        LayerWriter(
+            store: store, options: .init(compression: request.compression, sourceDateEpoch: request.sourceDateEpoch))
+    }
+
+    /// Writes `diff` as step `step`'s layer into the store and reports it.
+    func writeLayer(_ diff: FilesystemDiff, step: Int) async throws -> LayerBlob {
+        let started = Date()
+        let result = try await layerWriter.write(diff)
+        observer(
+            .layerWritten(
+                step: step, digest: result.descriptor.digest, size: result.descriptor.size,
+                elapsed: Date().timeIntervalSince(started)))
+        return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
+    }
+
     /// The time every new part of the image carries: SOURCE_DATE_EPOCH when given, else now.
     func created() -> String {
         Timestamp.rfc3339(epochSeconds: request.sourceDateEpoch ?? Int64(Date().timeIntervalSince1970))
@@ -134,14 +151,13 @@ final class BuildSession: Sendable {
     /// A read-only view of an image's root filesystem (COPY --from, RUN --mount=from=), mounted once per build.
     func rootView(of image: ImageState, key: String) async throws -> String {
         if let existing = await state.view(key) { return existing }
+        let target = workspace.path + "/view-" + SHA256Hasher.digest(of: Array(key.utf8)).encoded.prefix(16)
         if rootMode == .snapshot {
-            let target = workspace.path + "/view-" + SHA256Hasher.digest(of: Array(key.utf8)).encoded.prefix(16)
             if !FileManager.default.fileExists(atPath: target) { try await materialize(image, at: target) }
             return target
         }
         let directories = try await image.layerDirectories()
         if directories.isEmpty { return layers.emptyPath }
-        let target = workspace.path + "/view-" + SHA256Hasher.digest(of: Array(key.utf8)).encoded.prefix(16)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let mount = try OverlayMount.mount(
             lowers: directories, upper: nil, work: nil, at: target, empty: layers.emptyPath)

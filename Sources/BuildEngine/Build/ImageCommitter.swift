@@ -72,10 +72,7 @@ struct ImageCommitter {
     private func emptyLayer() async throws -> LayerBlob {
         let directory = session.workspace.path + "/empty-layer"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let writer = LayerWriter(
-            store: session.store,
-            options: .init(compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch))
-        let result = try await writer.write(directory: directory)
+        let result = try await session.layerWriter.write(directory: directory)
         return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
     }
 }

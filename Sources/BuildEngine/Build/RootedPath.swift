@@ -7,37 +7,10 @@ import OCIImage
 /// are followed relative to the root, and `..` never climbs above it.
 enum RootedPath {
     /// The host path of `path` inside `root`, with every symbolic link of every component resolved inside the
-    /// root; a missing tail is appended as is.
+    /// root (by the copier's ``RootResolver``); a missing tail is appended as is.
     static func resolve(_ path: String, in root: String) throws -> String {
-        var resolved: [String] = []
-        var pending = components(path)
-        var links = 0
-        while !pending.isEmpty {
-            let name = pending.removeFirst()
-            if name == ".." {
-                _ = resolved.popLast()
-                continue
-            }
-            let candidate = root + "/" + (resolved + [name]).joined(separator: "/")
-            var info = stat()
-            guard lstat(candidate, &info) == 0 else {
-                resolved.append(name)
-                resolved += pending.filter { $0 != ".." }
-                return root + "/" + resolved.joined(separator: "/")
-            }
-            if info.st_mode & S_IFMT == S_IFLNK {
-                links += 1
-                guard links <= 40 else {
-                    throw BuildError.invalidOption("too many levels of symbolic links resolving \(path)")
-                }
-                let target = try FileManager.default.destinationOfSymbolicLink(atPath: candidate)
-                if target.hasPrefix("/") { resolved = [] }
-                pending = components(target) + pending
-            } else {
-                resolved.append(name)
-            }
-        }
-        return resolved.isEmpty ? root : root + "/" + resolved.joined(separator: "/")
+        let resolver = RootResolver(root: root)
+        return resolver.hostPath(try resolver.resolve(path, followFinal: true))
     }
 
     /// Creates `path` inside `root` and any missing parents (mode 0755, owned by `uid`:`gid`).

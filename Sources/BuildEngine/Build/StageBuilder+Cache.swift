@@ -75,25 +75,22 @@ extension StageBuilder {
     /// store. - Returns: nil on a hit, else why it missed.
     mutating func reuse(_ key: Digest, cache: StepCache) -> String? {
         guard let buildCache = session.cache else { return "the cache is not available" }
-        let (entry, missingBlob) = buildCache.entry(key)
-        let previous = buildCache.inputs(slot: cache.slot)
         guard cacheLookupsEnabled else { return "--no-cache" }
+        let (entry, missingBlob) = buildCache.entry(key)
         guard let entry else {
+            let previous = buildCache.inputs(slot: cache.slot)
             return BuildCache.explain(cache.inputs, previous: previous, missingBlob: missingBlob)
         }
         image.configuration = entry.configuration
         let exported = session.exportedStages.contains(index)
-        let store = session.store
-        let options = LayerWriter.Options(
-            compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch)
+        let writer = session.layerWriter
         image.layers = entry.layers.map { layer in
             if let descriptor = layer.descriptor, let diffID = layer.diffID {
                 return StageLayer.stored(LayerBlob(descriptor: descriptor, diffID: diffID), directories: session.layers)
             }
             let directory = buildCache.layersPath + "/" + (layer.directory ?? "")
             let blob = LayerBlobSource.deferred(eager: exported) {
-                let result = try await LayerWriter(store: store, options: options)
-                    .write(try FilesystemDiff.fromOverlayUpper(path: directory))
+                let result = try await writer.write(try FilesystemDiff.fromOverlayUpper(path: directory))
                 return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
             }
             return StageLayer(directory: { directory }, blob: blob, keptAs: layer.directory)

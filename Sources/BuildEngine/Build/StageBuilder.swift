@@ -331,19 +331,10 @@ struct StageBuilder {
             return .noLayer
         }
         let diff = try FilesystemDiff.fromOverlayUpper(path: upper)
-        let writer = LayerWriter(
-            store: session.store,
-            options: .init(compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch))
-        let observer = session.observer
+        let session = self.session
         let number = step.number
         let blob = LayerBlobSource.deferred(eager: session.exportedStages.contains(index)) {
-            let started = Date()
-            let result = try await writer.write(diff)
-            observer(
-                .layerWritten(
-                    step: number, digest: result.descriptor.digest, size: result.descriptor.size,
-                    elapsed: Date().timeIntervalSince(started)))
-            return LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
+            try await session.writeLayer(diff, step: number)
         }
         let keptAs = cache.key.map { "dir-" + $0.encoded }
         await session.state.addNewLayer(upper: upper, blob: blob, keptAs: keptAs)
@@ -374,16 +365,7 @@ struct StageBuilder {
             image.record(createdBy, created: created, emptyLayer: true)
             return .noLayer
         }
-        let writer = LayerWriter(
-            store: session.store,
-            options: .init(compression: session.request.compression, sourceDateEpoch: session.request.sourceDateEpoch))
-        let started = Date()
-        let result = try await writer.write(diff)
-        session.observer(
-            .layerWritten(
-                step: step.number, digest: result.descriptor.digest, size: result.descriptor.size,
-                elapsed: Date().timeIntervalSince(started)))
-        let blob = LayerBlob(descriptor: result.descriptor, diffID: result.diffID)
+        let blob = try await session.writeLayer(diff, step: step.number)
         image.layers.append(
             StageLayer(
                 directory: { throw BuildError.invalidOption("no layer directories in snapshot mode") },

@@ -98,13 +98,8 @@ struct BuildCache: Sendable {
     private func write(_ value: some Encodable, to file: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(value)
-        let temporary = file + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, file) == 0 else {
-            unlink(temporary)
-            throw BuildError.exportFailed(path: file, reason: systemErrorMessage(errno))
-        }
+        // `.atomic` writes a temporary file beside it and renames it into place.
+        try encoder.encode(value).write(to: URL(fileURLWithPath: file), options: .atomic)
     }
 
     // MARK: - Explanations

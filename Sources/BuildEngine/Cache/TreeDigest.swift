@@ -26,19 +26,9 @@ enum TreeDigest {
         case S_IFLNK:
             key.add(try FileManager.default.destinationOfSymbolicLink(atPath: path))
         case S_IFREG:
-            key.add(try fileDigest(path).description)
+            key.add(try SHA256Hasher.digest(ofFileAt: path).description)
         default:
             key.add(String(info.st_rdev))
         }
-    }
-
-    private static func fileDigest(_ path: String) throws -> Digest {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw BuildError.invalidOption("cannot read \(path)")
-        }
-        defer { try? handle.close() }
-        let hasher = SHA256Hasher()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(chunk) }
-        return hasher.finalize()
     }
 }

@@ -2,6 +2,12 @@
 
 import COpenSSL
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Streaming SHA-256 over OpenSSL's EVP interface, which uses the CPU's SHA instructions.
 ///
 /// Chosen over swift-crypto after measuring both on the target machine (see specs/dependencies.md):
@@ -49,5 +55,25 @@ public final class SHA256Hasher {
         let hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.finalize()
+    }
+
+    /// The SHA-256 digest of a file's content, read in 1 MiB chunks.
+    /// - Throws: `OCIImageError.io` when the file can't be opened or read.
+    public static func digest(ofFileAt path: String) throws -> Digest {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw OCIImageError.io(operation: "open", path: path, errno: errno) }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        let hasher = SHA256Hasher()
+        while true {
+            let count = read(descriptor, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw OCIImageError.io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return hasher.finalize() }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
     }
 }
