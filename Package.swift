@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "BuildEngine",
             dependencies: [
-                "DockerfileSyntax", "OCIImage", "LayerArchive", "Registry", "Sandbox", "CSandbox",
+                "DockerfileSyntax", "OCIImage", "LayerArchive", "Registry", "Sandbox", "CSandbox", "CLayerSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -11,14 +11,16 @@ extension StageBuilder {
         -> StepOutcome
     {
         let tree: CopyOperation.SourceTree
+        var sourceLayers: [String] = []
         if let from = copy.from {
             tree = .rootFilesystem(directory: try await sourceRoot(from))
+            if session.rootMode == .overlay { sourceLayers = try await sourceImage(from).layerDirectories() }
         } else {
             tree = .context(directory: session.request.contextDirectory, ignore: session.ignore)
         }
         let temporary = session.workspace.path + "/step-\(step.number)-copy"
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-        let operation = CopyOperation(
+        var operation = CopyOperation(
             sources: copy.sources, heredocs: copy.heredocSources, destination: copy.destination,
             workingDirectory: image.config.WorkingDir ?? "/", isAdd: isAdd, sourceTree: tree,
             options: .init(
@@ -38,6 +40,9 @@ extension StageBuilder {
             let source = try await sourceImage(from)
             extra.append(source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:" + from)
         }
+        // With --from, the key names the source stage's result: what was copied needn't be hashed.
+        operation.hashesContent = copy.from == nil || usesURL
+        let prepared = operation
         var cache = stepCache(material, extra: extra, position: step.position)
         let result = CopyResultBox()
         if copy.from == nil || usesURL {
@@ -60,9 +65,11 @@ extension StageBuilder {
             createdBy: text, step: step, cache: cache,
             afterUnmount: { upper in
                 guard let destination = direct.destination else { return }
-                var moved = operation
+                var moved = prepared
                 moved.destination = destination
                 moved.workingDirectory = "/"
+                // Written into a plain directory: files of the source stage's layers can be shared, not copied.
+                moved.linkableLayers = sourceLayers
                 result.value = try await moved.perform(into: upper)
             }
         ) { root in
@@ -72,7 +79,7 @@ extension StageBuilder {
             {
                 direct.destination = destination
             } else {
-                result.value = try await operation.perform(into: root)
+                result.value = try await prepared.perform(into: root)
             }
         }
     }
@@ -100,7 +107,7 @@ final class DirectCopyTarget: @unchecked Sendable {
         while ancestor.count > root.count, lstat(ancestor, &info) != 0 {
             ancestor = (ancestor as NSString).deletingLastPathComponent
         }
-        guard info.st_mode & S_IFMT == S_IFDIR else { return nil }
+        guard lstat(ancestor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
         let probe = ancestor + "/.hoist-copy-up-\(getpid())"
         let descriptor = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return nil }

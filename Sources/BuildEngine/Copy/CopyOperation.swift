@@ -76,6 +76,15 @@ public struct CopyOperation: Sendable {
     public var temporaryDirectory: String
     /// The HTTP client for URL sources.
     public var httpClient: HTTPClient
+    /// For a `.rootFilesystem` source that is a read-only overlay view: its layer directories, bottom first.
+    /// When the root copied into is a plain directory on their filesystem, a regular file a copy would
+    /// reproduce exactly (same owner and mode, no extended attributes) is hard-linked from its layer instead.
+    /// Layer directories must never change afterwards. Default none.
+    public var linkableLayers: [String] = []
+    /// Whether the result's digest covers file contents (each file is hashed as it is copied). A caller whose
+    /// cache key does not depend on what was copied turns it off; the digest then covers only paths and
+    /// metadata. Default true.
+    public var hashesContent = true
 
     /// Creates a copy operation.
     /// - Parameters:

@@ -20,6 +20,8 @@ struct CopyPlan: Sendable {
     let checksum: Digest?
     let parents: Bool
     let excludes: IgnoreMatcher?
+    let linkableLayers: [String]
+    let hashesContent: Bool
 
     init(operation: CopyOperation) throws(CopyError) {
         var local: [String] = []
@@ -34,6 +36,8 @@ struct CopyPlan: Sendable {
         sourceTree = operation.sourceTree
         parents = operation.options.parents
         chown = operation.options.chown
+        linkableLayers = operation.linkableLayers
+        hashesContent = operation.hashesContent
 
         let written = operation.destination
         let joined = written.hasPrefix("/") ? written : operation.workingDirectory + "/" + written

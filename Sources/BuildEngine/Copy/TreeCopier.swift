@@ -28,6 +28,11 @@ final class TreeCopier {
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     private var manifest = CopyManifest()
     private var hardlinks: [InodeKey: [String]] = [:]
+    /// For `COPY --from` into a plain directory: the source stage's layers, whose files may be hard-linked.
+    private let sharing: LayerFileSharing?
+    /// The source inodes hard-linked so far: one linked again by a later source item is copied instead, so that
+    /// the result is the same as copying (which links only within one item).
+    private var shared: Set<InodeKey> = []
 
     init(plan: CopyPlan, root: String, temporaryDirectory: String) throws(CopyError) {
         self.plan = plan
@@ -43,6 +48,8 @@ final class TreeCopier {
         }
         owner = try plan.chown.map { spec throws(CopyError) in try Self.resolveOwner(spec, root: root) }
         canReinclude = (expansion?.ignore?.hasExclusions ?? false) || (plan.excludes?.hasExclusions ?? false)
+        let sharing = LayerFileSharing(layers: plan.linkableLayers)
+        self.sharing = sharing.isEmpty || isContext ? nil : sharing
     }
 
     deinit { buffer.deallocate() }
@@ -207,6 +214,9 @@ final class TreeCopier {
                     linkTarget: "/" + first.joined(separator: "/"))
                 return true
             }
+            if try share(source, info: info, key: key, to: destination, owner: entryOwner, mode: mode) {
+                return true
+            }
             let input = open(sourceHost, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
             guard input >= 0 else { throw CopyError.io(operation: "open", path: sourceHost, errno: errno) }
             defer { close(input) }
@@ -246,6 +256,25 @@ final class TreeCopier {
         return true
     }
 
+    /// Hard-links a regular file from the source stage's layers when a copy would give the very same file: same
+    /// owner and mode, no extended attributes, one filesystem. - Returns: whether it did.
+    private func share(
+        _ source: [String], info: stat, key: InodeKey, to destination: [String], owner: Owner, mode: UInt32
+    ) throws -> Bool {
+        guard let sharing, owner.uid == info.st_uid, owner.gid == info.st_gid,
+            mode == UInt32(info.st_mode) & 0o7777, !shared.contains(key),
+            let backing = sharing.backingFile(of: source.joined(separator: "/"), shownAs: info),
+            link(backing, target.hostPath(destination)) == 0
+        else { return false }
+        shared.insert(key)
+        if info.st_nlink > 1 { hardlinks[key] = destination }
+        var content: Digest? = nil
+        if plan.hashesContent { content = try SHA256Hasher.digest(ofFileAt: backing) }
+        manifest.add(
+            path: destination, type: "file", mode: mode, owner: owner, content: content, size: Int64(info.st_size))
+        return true
+    }
+
     private func removeNonDirectory(_ existing: stat?, at destination: [String], display: String) throws {
         guard let existing else { return }
         if HostFileSystem.isDirectory(existing) {
@@ -260,18 +289,18 @@ final class TreeCopier {
     func writeFile(
         at destination: [String], owner: Owner, mode: UInt32, time: timespec?,
         reader: (UnsafeMutableRawBufferPointer) throws(CopyError) -> Int
-    ) throws -> (Digest, Int64) {
+    ) throws -> (Digest?, Int64) {
         let host = target.hostPath(destination)
         let output = open(host, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw CopyError.io(operation: "create", path: host, errno: errno) }
         defer { close(output) }
-        let hasher = SHA256Hasher()
+        let hasher = plan.hashesContent ? SHA256Hasher() : nil
         var size: Int64 = 0
         while true {
             let count = try reader(buffer)
             if count == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-            hasher.update(chunk)
+            hasher?.update(chunk)
             try HostFileSystem.writeAll(output, chunk, path: host)
             size += Int64(count)
         }
@@ -287,7 +316,7 @@ final class TreeCopier {
                 throw CopyError.io(operation: "utimens", path: host, errno: errno)
             }
         }
-        return (hasher.finalize(), size)
+        return (hasher?.finalize(), size)
     }
 
     private func writeContent(_ bytes: [UInt8], to destination: [String]) throws {
