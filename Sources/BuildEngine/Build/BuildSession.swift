@@ -25,6 +25,9 @@ final class BuildSession: Sendable {
     let exportedStages: Set<Int>
     /// The local build cache (`ROOT/cache`), or nil when it can't be opened.
     let cache: BuildCache?
+    /// Compressed blocks of earlier layers (`ROOT/cache/gzip-blocks`): a layer that is mostly like one written
+    /// before compresses only what differs.
+    let blockMemo: GzipBlockMemo
 
     init(
         root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
@@ -41,6 +44,7 @@ final class BuildSession: Sendable {
         self.ignore = try Self.loadIgnore(request)
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
         self.cache = try? BuildCache(path: root.path + "/cache", store: store, layersPath: root.layersPath)
+        self.blockMemo = GzipBlockMemo(directory: root.path + "/cache/gzip-blocks") { store.blobPath($0) }
         var exported: Set<Int> = [plan.target]
         var current = plan.target
         while case .stage(let earlier) = plan.stages[current].base {
@@ -62,8 +66,10 @@ final class BuildSession: Sendable {
 
     /// The writer of new layers: the build's compression, and its times clamping mtimes.
     var layerWriter: LayerWriter {
-        LayerWriter(
+        var writer = LayerWriter(
             store: store, options: .init(compression: request.compression, sourceDateEpoch: request.sourceDateEpoch))
+        writer.blockMemo = blockMemo
+        return writer
     }
 
     /// Writes `diff` as step `step`'s layer into the store and reports it.

@@ -32,14 +32,22 @@ final class ParallelGzipWriter: ByteSink {
     private var totalInput: UInt64 = 0
     private var wroteHeader = false
     private var isFinished = false
+    /// Earlier blobs' blocks, for zlib streams; and this stream's blocks as written, for the memo's index.
+    private let memo: GzipBlockMemo?
+    private let level: Int
+    private(set) var blockRecords: [GzipBlockMemo.Record] = []
+    private var writtenLength: Int64 = 0
 
     /// - Parameters:
     ///   - downstream: receives the gzip bytes.
     ///   - codec: the deflate implementation.
     ///   - level: the gzip level, 1–9.
     ///   - threads: compression threads; 1 compresses on the caller's thread.
-    init(downstream: ByteSink, codec: GzipCodec, level: Int, threads: Int) throws {
+    ///   - memo: earlier blobs' compressed blocks to reuse (zlib only; ignored for ISA-L).
+    init(downstream: ByteSink, codec: GzipCodec, level: Int, threads: Int, memo: GzipBlockMemo? = nil) throws {
         self.downstream = downstream
+        self.memo = codec == .zlib ? memo : nil
+        self.level = level
         let threads = max(1, threads)
         if threads == 1 {
             inlineCompressor = try DeflateBlockCompressor(codec: codec, level: level)
@@ -93,6 +101,8 @@ final class ParallelGzipWriter: ByteSink {
     private func submitCurrent(isLast: Bool) throws {
         let job = current
         job.isLast = isLast
+        job.memo = memo
+        job.level = level
         totalInput += UInt64(job.inputLength)
         pending.append(job)
         if let inlineCompressor {
@@ -130,8 +140,13 @@ final class ParallelGzipWriter: ByteSink {
         if !wroteHeader {
             wroteHeader = true
             try Self.header.withUnsafeBytes { try downstream.write($0) }
+            writtenLength = Int64(Self.header.count)
         }
         try downstream.write(job.output.bytes)
+        if let key = job.key {
+            blockRecords.append(.init(key: key, offset: writtenLength, length: job.output.count))
+        }
+        writtenLength += Int64(job.output.count)
         crc = combineCRC32(crc, job.crc, secondLength: job.inputLength)
         job.reset()
         freeJobs.append(job)
@@ -153,6 +168,10 @@ final class CompressionJob: @unchecked Sendable {
     var crc: UInt32 = 0
     var error: (any Error)?
     var isDone = false
+    /// With a memo: where earlier blocks may be found, the level, and this block's key once known.
+    var memo: GzipBlockMemo?
+    var level = 0
+    var key: GzipBlockMemo.Key?
 
     init() {
         dictionary = UnsafeMutableRawPointer.allocate(byteCount: ParallelGzipWriter.dictionarySize, alignment: 16)
@@ -167,10 +186,14 @@ final class CompressionJob: @unchecked Sendable {
     func run(with compressor: DeflateBlockCompressor) {
         let bytes = UnsafeRawBufferPointer(start: input, count: inputLength)
         crc = gzipCRC32(bytes)
+        let dictionary = UnsafeRawBufferPointer(start: dictionary, count: dictionaryLength)
+        if let memo {
+            let key = GzipBlockMemo.key(level: level, isLast: isLast, dictionary: dictionary, input: bytes)
+            self.key = key
+            if memo.reuse(key, into: output) { return }
+        }
         do {
-            try compressor.compress(
-                dictionary: UnsafeRawBufferPointer(start: dictionary, count: dictionaryLength), input: bytes,
-                isLast: isLast, into: output)
+            try compressor.compress(dictionary: dictionary, input: bytes, isLast: isLast, into: output)
         } catch {
             self.error = error
         }
@@ -183,6 +206,7 @@ final class CompressionJob: @unchecked Sendable {
         isLast = false
         inputLength = 0
         dictionaryLength = 0
+        key = nil
     }
 }
 

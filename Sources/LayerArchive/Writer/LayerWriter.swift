@@ -55,6 +55,9 @@ public struct LayerWriter: Sendable {
     public let store: any ContentStore
     /// How layers are written.
     public let options: Options
+    /// Compressed blocks of earlier layers to reuse, and where this writer's are remembered. Never changes the
+    /// bytes written. Default none.
+    public var blockMemo: GzipBlockMemo?
 
     /// - Parameters:
     ///   - store: the content store that receives the layer blobs.
@@ -106,7 +109,8 @@ public struct LayerWriter: Sendable {
         try options.compression.validate()
         guard options.threads >= 1 else { throw ArchiveError.invalidOption("threads must be at least 1") }
         let blobWriter = try ArchiveError.wrapStore { try store.makeBlobWriter() }
-        let counter = CountingSink(downstream: try makeCompressor(into: BlobSink(blobWriter)))
+        let compressor = try makeCompressor(into: BlobSink(blobWriter))
+        let counter = CountingSink(downstream: compressor)
         let tar = try TarStreamWriter(sink: counter)
         let builder = LayerTarBuilder(tar: tar, options: options, cancellation: cancellation)
         do {
@@ -121,6 +125,9 @@ public struct LayerWriter: Sendable {
         guard let diffID = tar.diffID else {
             throw ArchiveError.library(operation: "close", code: -1, message: "tar stream was not finished")
         }
+        if let blockMemo, let gzip = compressor as? ParallelGzipWriter {
+            blockMemo.remember(blob: digest, size: size, records: gzip.blockRecords)
+        }
         return LayerWriteResult(
             descriptor: Descriptor(mediaType: options.compression.mediaType, digest: digest, size: size),
             diffID: diffID, uncompressedSize: counter.count)
@@ -130,7 +137,8 @@ public struct LayerWriter: Sendable {
         switch options.compression {
         case .uncompressed: sink
         case .gzip(let level, let codec):
-            try ParallelGzipWriter(downstream: sink, codec: codec, level: level, threads: options.threads)
+            try ParallelGzipWriter(
+                downstream: sink, codec: codec, level: level, threads: options.threads, memo: blockMemo)
         case .zstd(let level): try ZstdWriter(downstream: sink, level: level, threads: options.threads)
         }
     }
