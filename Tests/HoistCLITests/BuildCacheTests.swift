@@ -129,7 +129,8 @@ import Testing
             "multi-cached",
             dockerfile: """
                 FROM \(BuildFixture.base) AS build
-                RUN mkdir /out && echo made-in-build > /out/result
+                ARG FLAVOUR
+                RUN mkdir /out && echo made-in-build$FLAVOUR > /out/result
                 FROM \(BuildFixture.base)
                 COPY --from=build /out/result /result
                 CMD ["cat", "/result"]
@@ -147,5 +148,9 @@ import Testing
         #expect(files.read("/out/result") == "made-in-build\n")
         let run = try fixture.run("localhost/multi-cached:1")
         #expect(run.stdout == "made-in-build\n", "\(run.stderr)")
+        // The build stage changes: the copy from it says so.
+        let flavoured = try fixture.build(multi, ["-t", "localhost/multi-cached:1", "--build-arg", "FLAVOUR=-2"])
+        #expect(flavoured.stderr.contains("cache miss: FLAVOUR is new"), "\(flavoured.stderr)")
+        #expect(flavoured.stderr.contains("cache miss: stage build changed"), "\(flavoured.stderr)")
     }
 }

@@ -5,6 +5,13 @@ import Foundation
 import LayerArchive
 import OCIImage
 
+/// Something a step reads besides its instruction (a stage or image it copies or mounts from, a context tree it
+/// mounts): what it is, for explanations, and its digest, for the key.
+struct StepRead {
+    var what: String
+    var digest: String
+}
+
 /// A filesystem step's identity in the build cache.
 struct StepCache {
     /// The key, when it is known before the step runs (RUN, WORKDIR, COPY --from).
@@ -31,7 +38,7 @@ extension StageBuilder {
     /// The cache identity of a filesystem step with `material` (the instruction as it runs) and `extra` inputs
     /// (bind-mount sources, `--from` results). A RUN sees the ARG and ENV values in scope, so they are inputs;
     /// COPY, ADD and WORKDIR see none (their expanded text is in `material`).
-    func stepCache(_ material: [String], extra: [String] = [], position: Int, seesVariables: Bool = false)
+    func stepCache(_ material: [String], extra: [StepRead] = [], position: Int, seesVariables: Bool = false)
         -> StepCache
     {
         let variables =
@@ -43,7 +50,7 @@ extension StageBuilder {
         builder.add(platform.description)
         builder.add(material)
         builder.add(variables.keys.sorted().map { $0 + "=" + (variables[$0] ?? "") })
-        builder.add(extra)
+        builder.add(extra.map(\.digest))
         let key = builder.finalize()
         let slotKey = CacheKeyBuilder("hoist-slot-v1")
         slotKey.add(session.request.contextDirectory)
@@ -52,7 +59,8 @@ extension StageBuilder {
         slotKey.add(String(position))
         let inputs = BuildCache.Inputs(
             key: key, parent: chain, baseName: image.base?.name, baseDigest: image.base?.digest,
-            instruction: material.joined(separator: " "), variables: variables, sources: nil)
+            instruction: material.joined(separator: " "), variables: variables, sources: nil,
+            reads: extra.isEmpty ? nil : Dictionary(extra.map { ($0.what, $0.digest) }, uniquingKeysWith: { $1 }))
         return StepCache(key: key, lateKey: nil, inputs: inputs, slot: slotKey.finalize())
     }
 

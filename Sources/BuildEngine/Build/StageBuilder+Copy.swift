@@ -34,11 +34,10 @@ extension StageBuilder {
                 "from=" + (copy.from ?? ""), "chown=" + (copy.chown ?? ""), "chmod=" + (copy.chmod ?? ""),
                 "parents=\(copy.parents)", "link=\(copy.link)", "checksum=" + (copy.checksum ?? ""),
             ] + copy.excludes.map { "exclude=" + $0 }
-        var extra: [String] = []
+        var extra: [StepRead] = []
         let usesURL = isAdd && copy.sources.contains { $0.hasPrefix("http://") || $0.hasPrefix("https://") }
         if let from = copy.from {
-            let source = try await sourceImage(from)
-            extra.append(source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:" + from)
+            extra.append(try await sourceRead(from))
         }
         // With --from, the key names the source stage's result: what was copied needn't be hashed.
         operation.hashesContent = copy.from == nil || usesURL

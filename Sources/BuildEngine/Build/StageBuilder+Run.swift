@@ -114,20 +114,28 @@ extension StageBuilder {
     /// For each bind mount, what its content is: the source stage's cache key, the image's digest, or a digest
     /// of the context tree it binds.
     private func mountSourceDigests(_ mounts: [DockerfileSyntax.Mount], workingDirectory: String) async throws
-        -> [String]
+        -> [StepRead]
     {
-        var digests: [String] = []
+        var reads: [StepRead] = []
         for mount in mounts where mount.type == .bind {
             if let from = mount.from {
-                let source = try await sourceImage(from)
-                digests.append(
-                    source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:\(from)")
+                reads.append(try await sourceRead(from))
             } else {
-                let path = try RootedPath.resolve(mount.source ?? ".", in: session.request.contextDirectory)
-                digests.append(try TreeDigest.of(path).description)
+                let source = mount.source ?? "."
+                let path = try RootedPath.resolve(source, in: session.request.contextDirectory)
+                reads.append(StepRead(what: "the context's \(source)", digest: try TreeDigest.of(path).description))
             }
         }
-        return digests
+        return reads
+    }
+
+    /// What a step reads from `--from`/`from=`: the stage's result or the image's digest.
+    func sourceRead(_ from: String) async throws -> StepRead {
+        let source = try await sourceImage(from)
+        let isStage = session.typed.stages.contains { $0.name == from.lowercased() } || Int(from) != nil
+        return StepRead(
+            what: isStage ? "stage \(from)" : "image \(from)",
+            digest: source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:\(from)")
     }
 
     /// Fails early, with the reason, when the stage's platform can't execute here.

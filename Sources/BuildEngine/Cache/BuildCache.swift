@@ -56,6 +56,8 @@ struct BuildCache: Sendable {
         var variables: [String: String]
         /// For COPY and ADD: each copied path and a fingerprint of its content and metadata.
         var sources: [String: String]?
+        /// What the step reads besides (stages, images, mounted context trees) and their digests.
+        var reads: [String: String]? = nil
     }
 
     // MARK: - Entries
@@ -118,6 +120,11 @@ struct BuildCache: Sendable {
             if previous.variables[name] == nil { return "\(name) is new" }
             if current.variables[name] == nil { return "\(name) is no longer set" }
             return "the value of \(name) changed"
+        }
+        if let old = previous.reads, let new = current.reads {
+            for what in Set(old.keys).union(new.keys).sorted() where old[what] != new[what] {
+                return old[what] == nil || new[what] == nil ? "it reads \(what) now" : "\(what) changed"
+            }
         }
         if let old = previous.sources, let new = current.sources {
             for path in Set(old.keys).union(new.keys).sorted() where old[path] != new[path] {
