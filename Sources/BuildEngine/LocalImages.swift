@@ -50,11 +50,13 @@ public struct LocalImages: Sendable {
         }
         let hex = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text
         if hex.count >= 12, hex.allSatisfy(\.isHexDigit) {
-            let matches = Set(images.map(\.descriptor).filter { $0.digest.encoded.hasPrefix(hex.lowercased()) })
-            if matches.count == 1, let only = matches.first {
+            // One image tagged under several names is still one image: compare digests, not descriptors.
+            let matches = images.map(\.descriptor).filter { $0.digest.encoded.hasPrefix(hex.lowercased()) }
+            let digests = Set(matches.map(\.digest))
+            if digests.count == 1, let only = matches.first {
                 return Image(name: nil, descriptor: only)
             }
-            if matches.count > 1 { throw BuildError.ambiguousImage(text) }
+            if digests.count > 1 { throw BuildError.ambiguousImage(text) }
             if let digest = try? Digest(algorithm: "sha256", encoded: hex), let size = try store.blobSize(digest) {
                 return Image(
                     name: nil,

@@ -72,6 +72,12 @@ struct BuildCommand: AsyncParsableCommand {
     @Flag(help: "Look base images up in their registry even when the local store has them.")
     var pull = false
 
+    @Flag(help: "Fail unless the lock file pins every base image and each still resolves to its pin.")
+    var locked = false
+
+    @Option(help: ArgumentHelp("The lock file (default: the Dockerfile's path + .lock).", valueName: "file"))
+    var lockFile: String?
+
     @Flag(help: "Run every step; use no cache entries (new ones are still written).")
     var noCache = false
 
@@ -193,7 +199,7 @@ struct BuildCommand: AsyncParsableCommand {
             contextDirectory: contextPath, dockerfileText: dockerfileText, dockerfileName: dockerfileName,
             dockerfilePath: dockerfilePath)
         request.tags = try tag.map { try ImageReference(parsing: $0) }
-        request.buildArguments = try buildArguments()
+        request.buildArguments = try Self.buildArguments(buildArg, files: buildArgFile)
         request.target = target
         if let platform {
             guard let parsed = PlatformTriple(parsing: platform) else {
@@ -215,6 +221,7 @@ struct BuildCommand: AsyncParsableCommand {
         request.pullAlways = pull
         request.noCache = noCache
         request.noCacheStages = Set(noCacheFilter.flatMap { $0.split(separator: ",").map { String($0).lowercased() } })
+        request.lock = try LockPolicy.load(dockerfilePath: dockerfilePath, lockPath: lockFile, isRequired: locked)
         return request
     }
 
@@ -242,7 +249,8 @@ struct BuildCommand: AsyncParsableCommand {
         return chosen?.0
     }
 
-    private func buildArguments() throws -> [String: String] {
+    /// `--build-arg` and `--build-arg-file` values; the command line wins over the files.
+    static func buildArguments(_ buildArg: [String], files buildArgFile: [String]) throws -> [String: String] {
         var result: [String: String] = [:]
         for path in buildArgFile {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

@@ -11,7 +11,7 @@ struct Hoist: AsyncParsableCommand {
         version: "hoist \(BuildInfo.version) (\(BuildInfo.revision))",
         subcommands: [
             ImagesCommand.self, InspectCommand.self, TagCommand.self, RemoveImageCommand.self, PruneCommand.self,
-            BuildCommand.self, ImportCommand.self, SaveCommand.self,
+            BuildCommand.self, LockCommand.self, ImportCommand.self, SaveCommand.self,
             PullCommand.self, PushCommand.self, LoginCommand.self, LogoutCommand.self, ParseCommand.self,
         ])
 

@@ -37,6 +37,14 @@ struct LocalImagesTests {
         #expect(throws: BuildError.imageNotFound("abc")) { try images.resolve("abc") }
     }
 
+    @Test func anImageTaggedUnderTwoNamesIsFoundByDigest() throws {
+        let image = try TestImages.makeImage(in: store, files: ["f": "3"], scratch: scratch)
+        try store.tag(image, as: "localhost/one:1")
+        try store.tag(image, as: "localhost/two:1")
+        #expect(try images.resolve(image.digest.description).descriptor.digest == image.digest)
+        #expect(try images.resolve(String(image.digest.encoded.prefix(12))).descriptor.digest == image.digest)
+    }
+
     @Test func anUntaggedImageIsFoundByItsFullDigest() throws {
         let image = try TestImages.makeImage(in: store, files: ["f": "2"], scratch: scratch)
         let found = try images.resolve(image.digest.description)

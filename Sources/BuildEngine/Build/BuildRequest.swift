@@ -53,6 +53,8 @@ public struct BuildRequest: Sendable {
     public var noCache: Bool
     /// `--no-cache-filter`: stages (by name or index) whose steps all run.
     public var noCacheStages: Set<String>
+    /// The lock file to build with (`DOCKERFILE.lock`, `--locked`); nil builds every base as its name resolves.
+    public var lock: LockPolicy?
 
     /// Creates a request with defaults for everything but the context and the Dockerfile.
     public init(
@@ -78,6 +80,7 @@ public struct BuildRequest: Sendable {
         self.pullAlways = false
         self.noCache = false
         self.noCacheStages = []
+        self.lock = nil
     }
 }
 

@@ -206,8 +206,9 @@ final class BuildSession: Sendable {
             throw BuildError.baseImageUnavailable(name: name, reason: "\(error)")
         }
         let local = LocalImages(store: store)
-        var found: LocalImages.Image? = nil
-        if !request.pullAlways { found = try? local.resolve(LocalImages.storedName(for: reference)) }
+        // A base the lock file pins is loaded by its pinned digest (specs/lock.md).
+        var found: LocalImages.Image? = try await lockedBase(reference, name: name, platform: platform)
+        if found == nil, !request.pullAlways { found = try? local.resolve(LocalImages.storedName(for: reference)) }
         if found == nil, let digest = reference.digest {
             // A pinned digest names content: the store's copy is the same bytes whatever --pull says.
             found = try? local.resolve(digest.description)
@@ -230,7 +231,7 @@ final class BuildSession: Sendable {
             base: BuildResult.BaseImage(name: name, digest: manifestDescriptor.digest))
     }
 
-    private func pull(_ reference: ImageReference, platform: Platform, name: String) async throws
+    func pull(_ reference: ImageReference, platform: Platform, name: String) async throws
         -> LocalImages.Image
     {
         do {
