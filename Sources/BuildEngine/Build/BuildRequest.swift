@@ -53,6 +53,10 @@ public struct BuildRequest: Sendable {
     public var noCache: Bool
     /// `--no-cache-filter`: stages (by name or index) whose steps all run.
     public var noCacheStages: Set<String>
+    /// `--cache-from`: caches whose entries are used on a local miss.
+    public var cacheFrom: [CacheImport]
+    /// `--cache-to`: where this build's cache entries are written once it succeeded.
+    public var cacheTo: [CacheExport]
 
     /// Creates a request with defaults for everything but the context and the Dockerfile.
     public init(
@@ -78,6 +82,8 @@ public struct BuildRequest: Sendable {
         self.pullAlways = false
         self.noCache = false
         self.noCacheStages = []
+        self.cacheFrom = []
+        self.cacheTo = []
     }
 }
 

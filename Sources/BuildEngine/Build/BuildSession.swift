@@ -25,10 +25,14 @@ final class BuildSession: Sendable {
     let exportedStages: Set<Int>
     /// The local build cache (`ROOT/cache`), or nil when it can't be opened.
     let cache: BuildCache?
+    /// The `--cache-from` caches that could be read, if any.
+    let remoteCache: RemoteCacheImporter?
+    /// The cache keys this build hit or wrote, for `--cache-to`.
+    let cacheKeys = CacheKeyLog()
 
     init(
         root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
-        workspace: Workspace, observer: @escaping BuildObserver
+        workspace: Workspace, observer: @escaping BuildObserver, remoteCache: RemoteCacheImporter? = nil
     ) throws {
         self.root = root
         self.store = store
@@ -41,6 +45,7 @@ final class BuildSession: Sendable {
         self.ignore = try Self.loadIgnore(request)
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
         self.cache = try? BuildCache(path: root.path + "/cache", store: store, layersPath: root.layersPath)
+        self.remoteCache = remoteCache
         var exported: Set<Int> = [plan.target]
         var current = plan.target
         while case .stage(let earlier) = plan.stages[current].base {
