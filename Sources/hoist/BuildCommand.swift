@@ -86,6 +86,18 @@ struct BuildCommand: AsyncParsableCommand {
             "Run every step of these stages (names or indexes; repeatable, comma-separated).", valueName: "stage"))
     var noCacheFilter: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Use a remote build cache: type=registry,ref=REPO:TAG or type=local,src=DIR (repeatable).",
+            valueName: "spec"))
+    var cacheFrom: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the build cache: type=registry,ref=REPO:TAG or type=local,dest=DIR, with mode=min (default) or max.",
+            valueName: "spec"))
+    var cacheTo: [String] = []
+
     @Flag(help: "Push the image to every --tag after building.")
     var push = false
 
@@ -121,6 +133,12 @@ struct BuildCommand: AsyncParsableCommand {
             throw ValidationError("--progress takes auto, plain, tty or json, not '\(progress)'")
         }
         if push && tag.isEmpty { throw ValidationError("--push needs at least one --tag to push to") }
+        do {
+            for spec in cacheFrom { _ = try CacheImport(parsing: spec) }
+            for spec in cacheTo { _ = try CacheExport(parsing: spec) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
@@ -222,6 +240,12 @@ struct BuildCommand: AsyncParsableCommand {
         request.noCache = noCache
         request.noCacheStages = Set(noCacheFilter.flatMap { $0.split(separator: ",").map { String($0).lowercased() } })
         request.lock = try LockPolicy.load(dockerfilePath: dockerfilePath, lockPath: lockFile, isRequired: locked)
+        do {
+            request.cacheFrom = try cacheFrom.map(CacheImport.init(parsing:))
+            request.cacheTo = try cacheTo.map(CacheExport.init(parsing:))
+        } catch {
+            throw ValidationError("\(error)")
+        }
         return request
     }
 

@@ -63,6 +63,13 @@ final class BuildProgress: @unchecked Sendable {
             }
         case .cacheMiss(let number, let reason):
             write(paint("#\(number) cache miss: \(reason)", "2"))
+        case .cacheImported(let number, let source):
+            write(paint("#\(number) found in the remote cache \(source)", "2"))
+        case .cacheExported(let destination, let entries, let layers, let manifest):
+            write(
+                paint(
+                    "exported the build cache to \(destination): \(entries) entries, \(layers) layers "
+                        + "(\(manifest.description.prefix(19)))", "2"))
         case .layerWritten(let number, let digest, let size, let elapsed):
             layers += 1
             write(
@@ -126,6 +133,13 @@ final class BuildProgress: @unchecked Sendable {
             }
         case .cacheMiss(let number, let reason):
             object = ["event": "cache-miss", "step": number, "reason": reason]
+        case .cacheImported(let number, let source):
+            object = ["event": "cache-import", "step": number, "source": source]
+        case .cacheExported(let destination, let entries, let layers, let manifest):
+            object = [
+                "event": "cache-export", "destination": destination, "entries": entries, "layers": layers,
+                "digest": manifest.description,
+            ]
         case .layerWritten(let number, let digest, let size, let elapsed):
             object = [
                 "event": "layer", "step": number, "digest": digest.description, "size": size,

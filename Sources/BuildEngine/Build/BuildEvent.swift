@@ -14,6 +14,10 @@ public enum BuildEvent: Sendable {
     case stepFinished(step: Int, elapsed: Double, outcome: StepOutcome)
     /// A step found no usable cache entry, and why (`source app/main.c changed`); it runs.
     case cacheMiss(step: Int, reason: String)
+    /// A step's entry came from a `--cache-from` cache (its layers fetched); the step then finishes as cached.
+    case cacheImported(step: Int, source: String)
+    /// The build's cache entries were written to a `--cache-to` location.
+    case cacheExported(destination: String, entries: Int, layers: Int, manifest: Digest)
     /// A step's layer finished compressing into the store (in the background, after the step ended).
     case layerWritten(step: Int, digest: Digest, size: Int64, elapsed: Double)
     /// Something the user should know that doesn't stop the build.

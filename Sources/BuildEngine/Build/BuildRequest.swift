@@ -55,6 +55,10 @@ public struct BuildRequest: Sendable {
     public var noCacheStages: Set<String>
     /// The lock file to build with (`DOCKERFILE.lock`, `--locked`); nil builds every base as its name resolves.
     public var lock: LockPolicy?
+    /// `--cache-from`: caches whose entries are used on a local miss.
+    public var cacheFrom: [CacheImport]
+    /// `--cache-to`: where this build's cache entries are written once it succeeded.
+    public var cacheTo: [CacheExport]
 
     /// Creates a request with defaults for everything but the context and the Dockerfile.
     public init(
@@ -81,6 +85,8 @@ public struct BuildRequest: Sendable {
         self.noCache = false
         self.noCacheStages = []
         self.lock = nil
+        self.cacheFrom = []
+        self.cacheTo = []
     }
 }
 

@@ -28,10 +28,14 @@ final class BuildSession: Sendable {
     /// Compressed blocks of earlier layers (`ROOT/cache/gzip-blocks`): a layer that is mostly like one written
     /// before compresses only what differs.
     let blockMemo: GzipBlockMemo
+    /// The `--cache-from` caches that could be read, if any.
+    let remoteCache: RemoteCacheImporter?
+    /// The cache keys this build hit or wrote, for `--cache-to`.
+    let cacheKeys = CacheKeyLog()
 
     init(
         root: HoistRoot, store: LayoutContentStore, request: BuildRequest, typed: TypedDockerfile, plan: BuildPlan,
-        workspace: Workspace, observer: @escaping BuildObserver
+        workspace: Workspace, observer: @escaping BuildObserver, remoteCache: RemoteCacheImporter? = nil
     ) throws {
         self.root = root
         self.store = store
@@ -45,6 +49,7 @@ final class BuildSession: Sendable {
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
         self.cache = try? BuildCache(path: root.path + "/cache", store: store, layersPath: root.layersPath)
         self.blockMemo = GzipBlockMemo(directory: root.path + "/cache/gzip-blocks") { store.blobPath($0) }
+        self.remoteCache = remoteCache
         var exported: Set<Int> = [plan.target]
         var current = plan.target
         while case .stage(let earlier) = plan.stages[current].base {

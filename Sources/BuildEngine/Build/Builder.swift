@@ -40,17 +40,34 @@ public struct Builder: Sendable {
         for warning in plan.warnings { observer(.warning(warning.description)) }
         let store = try root.openStore()
         let workspace = try Workspace.create(in: root)
-        let session = try BuildSession(
-            root: root, store: store, request: request, typed: typed, plan: plan, workspace: workspace,
-            observer: observer)
+        // --cache-from: the entry lists are read now; --no-cache turns remote lookups off with local ones.
+        let remote =
+            request.noCache || request.cacheFrom.isEmpty
+            ? nil
+            : await RemoteCacheImporter.open(request.cacheFrom, request: request, store: store, observer: observer)
+        let session: BuildSession
+        let result: BuildResult
         do {
-            let result = try await session.run()
-            await session.finish()
-            return result
+            session = try BuildSession(
+                root: root, store: store, request: request, typed: typed, plan: plan, workspace: workspace,
+                observer: observer, remoteCache: remote)
         } catch {
-            await session.finish()
+            workspace.remove()
+            await remote?.close()
             throw error
         }
+        do {
+            result = try await session.run()
+        } catch {
+            await session.finish()
+            await remote?.close()
+            throw error
+        }
+        await session.finish()
+        await remote?.close()
+        // --cache-to: after the build, from the entries it wrote and hit. A failure leaves the image stored.
+        try await RemoteCacheExporter(session: session).export(image: result.manifest.digest)
+        return result
     }
 }
 

@@ -107,6 +107,7 @@ extension StageBuilder {
         snapshotRoot = nil
         chain = key
         try? buildCache.record(cache.inputs, slot: cache.slot)
+        session.cacheKeys.record(stage: index, key: key)
         return nil
     }
 
@@ -121,6 +122,7 @@ extension StageBuilder {
         // directory that keeps their tree.
         guard state.layers.allSatisfy({ $0.blob.isStarted || $0.keptAs != nil }) else { return }
         let slot = cache.slot
+        session.cacheKeys.record(stage: index, key: key)
         let task = Task<Void, Never> {
             var layers: [BuildCache.Entry.Layer] = []
             for layer in state.layers {

@@ -264,7 +264,7 @@ struct StageBuilder {
         afterUnmount: ((String) async throws -> Void)? = nil, _ body: (String) async throws -> Void
     ) async throws -> StepOutcome {
         if let key = cache.key {
-            guard let reason = reuse(key, cache: cache) else { return .cached }
+            guard let reason = await lookUp(key, cache: cache, step: step) else { return .cached }
             session.observer(.cacheMiss(step: step.number, reason: reason))
         }
         let outcome: StepOutcome
@@ -284,13 +284,13 @@ struct StageBuilder {
 
     /// For a step whose key is known only after its body ran: reuses the entry (discarding what the body did)
     /// or reports the miss. - Returns: whether it was a hit.
-    private mutating func checkLateKey(_ cache: inout StepCache, step: BuildStep) -> Bool {
+    private mutating func checkLateKey(_ cache: inout StepCache, step: BuildStep) async -> Bool {
         guard let lateKey = cache.lateKey else { return false }
         let (key, sources) = lateKey()
         cache.key = key
         cache.inputs.key = key
         cache.inputs.sources = sources
-        guard let reason = reuse(key, cache: cache) else { return true }
+        guard let reason = await lookUp(key, cache: cache, step: step) else { return true }
         session.observer(.cacheMiss(step: step.number, reason: reason))
         return false
     }
@@ -320,7 +320,7 @@ struct StageBuilder {
         try? FileManager.default.removeItem(atPath: work)
         // Work that writes straight into the upper directory: plain filesystem speed, no overlay in the way.
         if let afterUnmount { try await afterUnmount(upper) }
-        if session.rootMode == .overlay, checkLateKey(&cache, step: step) {
+        if session.rootMode == .overlay, await checkLateKey(&cache, step: step) {
             try? FileManager.default.removeItem(atPath: directory)
             return .cached
         }
@@ -358,7 +358,7 @@ struct StageBuilder {
         }
         let before = try await FilesystemSnapshot.capture(root: root)
         try await body(root)
-        if checkLateKey(&cache, step: step) { return .cached }
+        if await checkLateKey(&cache, step: step) { return .cached }
         let diff = try await before.diff(against: root)
         let created = session.created()
         guard !diff.changes.isEmpty else {
