@@ -52,16 +52,3 @@ struct RemoveImageCommand: ParsableCommand {
         }
     }
 }
-
-struct PruneCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "prune", abstract: "Delete every blob of the local store that no image name reaches.")
-
-    @OptionGroup var global: GlobalOptions
-
-    func run() throws {
-        global.bootstrapLogging()
-        let report = try global.openStore().collectGarbage()
-        print("removed \(report.removed.count) blobs, freed \(formatBytes(report.bytesFreed))")
-    }
-}

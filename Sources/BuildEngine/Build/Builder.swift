@@ -39,6 +39,9 @@ public struct Builder: Sendable {
                 buildArguments: request.buildArguments, target: request.target, targetPlatform: request.platform))
         for warning in plan.warnings { observer(.warning(warning.description)) }
         let store = try root.openStore()
+        // From here until the build ends, `hoist prune` refuses to run: cache hits name blobs and trees the build
+        // only checked, and a build that starts while a prune runs waits for it.
+        try store.beginWriting()
         let workspace = try Workspace.create(in: root)
         // --cache-from: the entry lists are read now; --no-cache turns remote lookups off with local ones.
         let remote =

@@ -89,6 +89,7 @@ extension StageBuilder {
             let previous = buildCache.inputs(slot: cache.slot)
             return BuildCache.explain(cache.inputs, previous: previous, missingBlob: missingBlob)
         }
+        buildCache.markUsed(key)
         image.configuration = entry.configuration
         let exported = session.exportedStages.contains(index)
         let writer = session.layerWriter

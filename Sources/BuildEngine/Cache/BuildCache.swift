@@ -62,9 +62,12 @@ struct BuildCache: Sendable {
 
     // MARK: - Entries
 
+    /// The file that holds the entry for `key`. Its modification time is when the entry was last used.
+    func entryPath(_ key: Digest) -> String { entriesPath + "/" + key.encoded + ".json" }
+
     /// The entry for `key`, when there is one and every blob it names is still in the store.
     func entry(_ key: Digest) -> (Entry?, missingBlob: Bool) {
-        let file = entriesPath + "/" + key.encoded + ".json"
+        let file = entryPath(key)
         guard let data = FileManager.default.contents(atPath: file),
             let entry = try? JSONDecoder().decode(Entry.self, from: data)
         else { return (nil, false) }
@@ -81,7 +84,13 @@ struct BuildCache: Sendable {
     }
 
     func save(_ entry: Entry, for key: Digest) throws {
-        try write(entry, to: entriesPath + "/" + key.encoded + ".json")
+        try write(entry, to: entryPath(key))
+    }
+
+    /// Records that the entry for `key` was just used: its file's modification time becomes now. `hoist prune`
+    /// removes entries by this time (`--filter until=`, `--keep-storage`).
+    func markUsed(_ key: Digest) {
+        _ = utimes(entryPath(key), nil)
     }
 
     // MARK: - Slots (for explanations)
@@ -134,6 +143,8 @@ struct BuildCache: Sendable {
             }
         }
         if previous.parent != current.parent { return "an earlier step changed" }
+        // The step last ran with exactly these inputs and wrote its entry; only `hoist prune` removes entries.
+        if previous.key == current.key { return "the cache entry was pruned" }
         return "no cache entry for these inputs"
     }
 }

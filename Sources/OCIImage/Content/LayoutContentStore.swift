@@ -131,14 +131,25 @@ public final class LayoutContentStore: ContentStore, @unchecked Sendable {
         public var bytesFreed: Int64
     }
 
-    /// Removes every blob that no tag in `index.json` reaches (through indexes, manifests, configs,
-    /// layers and subjects) and that is not in `extraRoots`.
-    ///
-    /// Waits for nothing: when another open store (in any process) may be writing, it throws
-    /// `storeBusy` rather than delete a blob that is about to be tagged.
-    /// - Parameter extraRoots: blobs to keep although no tag reaches them (for example build-cache layers).
-    /// - Returns: what was removed.
-    public func collectGarbage(extraRoots: Set<Digest> = []) throws -> CollectionReport {
+    /// The store's collection lock, held exclusively: while it is held no store (in any process) writes, so
+    /// blobs may be removed. Released when this value is freed.
+    public final class CollectionLock {
+        fileprivate let lock: FileLock
+        fileprivate let storePath: String
+
+        fileprivate init(lock: FileLock, storePath: String) {
+            self.lock = lock
+            self.storePath = storePath
+        }
+
+        deinit { lock.unlock() }
+    }
+
+    /// Takes the collection lock exclusively, waiting for no one. This store's own hold on it as a writer is
+    /// given up first (a process that wrote and now collects is not another writer).
+    /// - Returns: the lock; removal is allowed until it is freed.
+    /// - Throws: `storeBusy` when another open store, in this process or another, may be writing.
+    public func lockForCollection() throws -> CollectionLock {
         let gcLock = try FileLock(path: gcLockPath)
         stateLock.lock()
         let ownWriterLock = writerLock
@@ -146,8 +157,22 @@ public final class LayoutContentStore: ContentStore, @unchecked Sendable {
         stateLock.unlock()
         ownWriterLock?.unlock()
         guard try gcLock.tryLock(.exclusive) else { throw OCIImageError.storeBusy(path: path) }
-        defer { gcLock.unlock() }
+        return CollectionLock(lock: gcLock, storePath: path)
+    }
 
+    /// Holds the collection lock shared from now until this store is freed, as its first write would. A caller
+    /// that will name blobs it has only checked so far (a build reusing cache entries) calls this first, so that
+    /// no collection removes them meanwhile. Waits while a collection runs.
+    /// - Throws: `io` when the lock file cannot be opened or locked.
+    public func beginWriting() throws {
+        try holdWriterLock()
+    }
+
+    /// Every blob that a tag in `index.json` or one of `extraRoots` reaches, through indexes, manifests, configs,
+    /// layers and subjects. Blobs named but absent from the store are included.
+    /// - Parameter extraRoots: more blobs to start from.
+    /// - Returns: the digests reached.
+    public func reachableBlobs(extraRoots: Set<Digest> = []) throws -> Set<Digest> {
         var reachable = Set<Digest>()
         var pending =
             try readIndex().manifests
@@ -156,6 +181,32 @@ public final class LayoutContentStore: ContentStore, @unchecked Sendable {
             guard reachable.insert(descriptor.digest).inserted, try hasBlob(descriptor.digest) else { continue }
             pending.append(contentsOf: try children(of: descriptor))
         }
+        return reachable
+    }
+
+    /// Removes every blob that no tag in `index.json` reaches (through indexes, manifests, configs,
+    /// layers and subjects) and that is not in `extraRoots`.
+    ///
+    /// Waits for nothing: when another open store (in any process) may be writing, it throws
+    /// `storeBusy` rather than delete a blob that is about to be tagged.
+    /// - Parameter extraRoots: blobs to keep although no tag reaches them (for example build-cache layers).
+    /// - Returns: what was removed.
+    public func collectGarbage(extraRoots: Set<Digest> = []) throws -> CollectionReport {
+        let lock = try lockForCollection()
+        return try collectGarbage(extraRoots: extraRoots, holding: lock)
+    }
+
+    /// `collectGarbage(extraRoots:)` for a caller that already holds the collection lock (and may remove other
+    /// things under it).
+    /// - Parameters:
+    ///   - extraRoots: blobs to keep although no tag reaches them.
+    ///   - lock: this store's collection lock, from `lockForCollection()`.
+    /// - Returns: what was removed.
+    public func collectGarbage(extraRoots: Set<Digest> = [], holding lock: CollectionLock) throws
+        -> CollectionReport
+    {
+        precondition(lock.storePath == path, "the collection lock of another store")
+        let reachable = try reachableBlobs(extraRoots: extraRoots)
         var report = CollectionReport(removed: [], bytesFreed: 0)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: blobsPath)) ?? []
         for name in names.sorted() {
