@@ -204,22 +204,17 @@ final class BuildSession: Sendable {
     }
 
     private func loadBase(_ name: String, platform: Platform) async throws -> ImageState {
-        let reference: ImageReference
-        do {
-            reference = try ImageReference(parsing: name)
-        } catch {
-            throw BuildError.baseImageUnavailable(name: name, reason: "\(error)")
+        let locator = BaseImageLocator(root: root, store: store, request: request)
+        let image: LocalImages.Image
+        // A base the lock file pins is loaded by its pinned digest (specs/lock.md).
+        if let reference = try? ImageReference(parsing: name),
+            let locked = try await lockedBase(reference, name: name, platform: platform)
+        {
+            image = locked
+        } else {
+            image = try await locator.locate(name, platform: platform)
         }
         let local = LocalImages(store: store)
-        // A base the lock file pins is loaded by its pinned digest (specs/lock.md).
-        var found: LocalImages.Image? = try await lockedBase(reference, name: name, platform: platform)
-        if found == nil, !request.pullAlways { found = try? local.resolve(LocalImages.storedName(for: reference)) }
-        if found == nil, let digest = reference.digest {
-            // A pinned digest names content: the store's copy is the same bytes whatever --pull says.
-            found = try? local.resolve(digest.description)
-        }
-        if found == nil { found = try await pull(reference, platform: platform, name: name) }
-        guard let image = found else { throw BuildError.imageNotFound(name) }
         let (manifestDescriptor, manifest) = try local.manifest(of: image, platform: platform)
         let configuration = try store.readJSON(ImageConfiguration.self, digest: manifest.config.digest)
         guard configuration.rootfs.diff_ids.count == manifest.layers.count else {
@@ -234,26 +229,6 @@ final class BuildSession: Sendable {
         return ImageState(
             configuration: configuration, layers: stageLayers,
             base: BuildResult.BaseImage(name: name, digest: manifestDescriptor.digest))
-    }
-
-    func pull(_ reference: ImageReference, platform: Platform, name: String) async throws
-        -> LocalImages.Image
-    {
-        do {
-            let storedName = LocalImages.storedName(for: reference)
-            let result = try await RegistryClient.withClient(
-                registry: reference.registry, options: request.registryOptions, credentials: request.credentials
-            ) { client in
-                try await client.pull(
-                    reference, platform: platform, into: store, tagAs: reference.digest == nil ? storedName : nil,
-                    origins: BlobOriginLog(path: root.path + "/registry/blob-origins.json"))
-            }
-            return LocalImages.Image(name: storedName, descriptor: result.manifest)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw BuildError.baseImageUnavailable(name: name, reason: "\(error)")
-        }
     }
 }
 

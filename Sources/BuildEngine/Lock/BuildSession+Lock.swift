@@ -27,7 +27,8 @@ extension BuildSession {
         }
         try await check(pinned, of: reference, name: name, platform: platform, policy: policy)
         if let stored = try? LocalImages(store: store).resolve(pinned.description) { return stored }
-        return try await pull(reference.pinned(to: pinned), platform: platform, name: name)
+        return try await BaseImageLocator(root: root, store: store, request: request).pull(
+            reference.pinned(to: pinned), platform: platform, name: name)
     }
 
     /// Compares a pin with what the reference resolves to now, the way an unlocked build would resolve it.

@@ -237,7 +237,7 @@ public final class LayoutContentStore: ContentStore, @unchecked Sendable {
 
     /// Every store that writes holds the GC lock shared, so a collection never removes a blob
     /// that a running build has written but not yet tagged.
-    private func holdWriterLock() throws {
+    func holdWriterLock() throws {
         stateLock.lock()
         defer { stateLock.unlock() }
         guard writerLock == nil else { return }
