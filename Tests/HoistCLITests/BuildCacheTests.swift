@@ -27,8 +27,11 @@ import Testing
     }
 
     /// Builds; returns the digest and, per instruction prefix, `CACHED` or the miss reason.
-    private func build(_ arguments: [String] = []) throws -> (digest: String, steps: [String: String]) {
-        let result = try fixture.build(context, ["--progress", "plain", "-t", "localhost/cached:1"] + arguments)
+    private func build(_ arguments: [String] = [], environment: [String: String] = [:]) throws
+        -> (digest: String, steps: [String: String])
+    {
+        let result = try fixture.build(
+            context, ["--progress", "plain", "-t", "localhost/cached:1"] + arguments, environment: environment)
         #expect(result.succeeded, "\(result.stderr)")
         var numbers: [String: String] = [:]
         var steps: [String: String] = [:]
@@ -93,6 +96,23 @@ import Testing
         #expect(changed.steps["RUN echo"] == "the value of LATE changed")
         let files = try ImageFiles(fixture: fixture, image: "localhost/cached:1")
         #expect(files.read("/late") == "late=two\n")
+    }
+
+    @Test func anotherImageTimeMissesAndGivesWhatAFreshBuildGives() throws {
+        _ = try build()
+        let later = try build([], environment: ["SOURCE_DATE_EPOCH": "1700000100"])
+        #expect(later.steps["COPY app/"] == "the image time (SOURCE_DATE_EPOCH) changed: 1700000000 → 1700000100")
+        let fresh = try BuildFixture()
+        let context = try fresh.context(
+            "cached", dockerfile: try String(contentsOfFile: self.context + "/Dockerfile", encoding: .utf8),
+            files: [
+                "app/a.txt": "alpha\n", "app/b.txt": "beta\n", "app/ignored.log": "noise\n",
+                ".dockerignore": "app/*.log\n",
+            ])
+        let result = try fresh.build(
+            context, ["--quiet", "-t", "localhost/cached:1"], environment: ["SOURCE_DATE_EPOCH": "1700000100"])
+        #expect(result.succeeded, "\(result.stderr)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == later.digest)
     }
 
     @Test func aMovedBaseTagMissesAndSaysFromWhereToWhere() throws {

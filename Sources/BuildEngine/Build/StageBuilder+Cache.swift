@@ -60,7 +60,8 @@ extension StageBuilder {
         let inputs = BuildCache.Inputs(
             key: key, parent: chain, baseName: image.base?.name, baseDigest: image.base?.digest,
             instruction: material.joined(separator: " "), variables: variables, sources: nil,
-            reads: extra.isEmpty ? nil : Dictionary(extra.map { ($0.what, $0.digest) }, uniquingKeysWith: { $1 }))
+            reads: extra.isEmpty ? nil : Dictionary(extra.map { ($0.what, $0.digest) }, uniquingKeysWith: { $1 }),
+            imageTime: session.request.sourceDateEpoch)
         return StepCache(key: key, lateKey: nil, inputs: inputs, slot: slotKey.finalize())
     }
 
@@ -154,6 +155,9 @@ extension StageBuilder {
     func chainStart() -> Digest {
         let builder = CacheKeyBuilder("hoist-base-v1")
         builder.add(platform.description)
+        // A fixed image time is an input of every step: it is in the history and clamps the layers' mtimes, so a
+        // hit must come from a build with the same time (as BuildKit's SOURCE_DATE_EPOCH reaches RUN steps).
+        builder.add(session.request.sourceDateEpoch.map { "epoch=\($0)" } ?? "epoch=now")
         switch planned.base {
         case .scratch: builder.add("scratch")
         case .stage: builder.add(image.cacheKey?.description ?? "stage")

@@ -58,6 +58,8 @@ struct BuildCache: Sendable {
         var sources: [String: String]?
         /// What the step reads besides (stages, images, mounted context trees) and their digests.
         var reads: [String: String]? = nil
+        /// The fixed image time (seconds since 1970), when there is one.
+        var imageTime: Int64? = nil
     }
 
     // MARK: - Entries
@@ -122,6 +124,11 @@ struct BuildCache: Sendable {
         if previous.baseDigest != current.baseDigest, let name = current.baseName {
             return "base image \(name) moved: \(previous.baseDigest?.description ?? "none") → "
                 + (current.baseDigest?.description ?? "none")
+        }
+        if previous.imageTime != current.imageTime {
+            let describe = { (time: Int64?) in time.map { "\($0)" } ?? "now" }
+            return "the image time (SOURCE_DATE_EPOCH) changed: \(describe(previous.imageTime)) → "
+                + describe(current.imageTime)
         }
         if previous.instruction != current.instruction { return "the instruction changed" }
         let names = Set(previous.variables.keys).union(current.variables.keys).sorted()
