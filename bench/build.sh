@@ -7,7 +7,8 @@
 #   cold      nothing cached (fresh hoist root holding only the base; buildah's cached layers pruned)
 #   no-change the same build again
 #   one-file  after changing bench/build/version.txt (copied late in the build stage)
-# RUNS repeats (default 3), the tools interleaved; medians are reported, with hoist/buildah ratios.
+# RUNS repeats (default 3), the tools interleaved; medians are reported, with hoist/buildah ratios. Before each
+# measurement: sync, and (as root) the page cache is dropped, so every build starts from the same state.
 # hoist's columns read "n/a" when its `build` command is missing, and for the rebuild scenarios when
 # `hoist build --help` offers no `--no-cache` (no build cache yet).
 #
@@ -132,8 +133,11 @@ reset_buildah() {
 # measure TOOL SCENARIO: times one build, appends "TOOL SCENARIO seconds kib" to the results.
 measure() {
     local tool=$1 scenario=$2 log=$work/time-$1-$2
-    # The previous build's dirty pages are written back now, not during this tool's timed build.
+    # The previous build's dirty pages are written back now, not during this tool's timed build. Then the page
+    # cache is dropped: on this kind of VM, once several GB of it have built up, every file creation slows from
+    # ~30 µs to 400-600 µs (system time), which made whichever build ran in such a phase 2-3x slower.
     sync
+    if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; fi
     if ! (cd "$context" && /usr/bin/time -v -o "$log" bash -c "build_$tool" > "$work/out" 2> "$work/err"); then
         echo "$tool build failed ($scenario):" >&2
         tail -n 20 "$work/err" >&2
