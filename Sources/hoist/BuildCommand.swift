@@ -140,6 +140,11 @@ struct BuildCommand: AsyncParsableCommand {
             throw ValidationError("--progress takes auto, plain, tty or json, not '\(progress)'")
         }
         if push && tag.isEmpty { throw ValidationError("--push needs at least one --tag to push to") }
+        if verifyReproducible && !cacheTo.isEmpty {
+            throw ValidationError(
+                "--cache-to can't be used with --verify-reproducible: both builds run without cache and write no entries"
+            )
+        }
         do {
             for spec in cacheFrom { _ = try CacheImport(parsing: spec) }
             for spec in cacheTo { _ = try CacheExport(parsing: spec) }

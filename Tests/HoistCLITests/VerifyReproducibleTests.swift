@@ -136,6 +136,21 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.hoist.root + "/tmp").isEmpty)
     }
 
+    @Test func aCacheToIsRefusedAndACacheFromIsNotRead() throws {
+        let context = try fixture.context("cache-flags", dockerfile: "FROM \(BuildFixture.base)\nRUN echo hi > /hi\n")
+        let refused = try fixture.build(
+            context, ["--verify-reproducible", "--cache-to", "type=local,dest=" + fixture.scratch.child("cache")])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--cache-to can't be used with --verify-reproducible"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.scratch.child("cache")))
+        // A cache that doesn't exist would be warned about if either build read it.
+        let verified = try fixture.build(
+            context,
+            ["--verify-reproducible", "--cache-from", "type=local,src=" + fixture.scratch.child("no-cache-here")])
+        #expect(verified.succeeded, "\(verified.stderr)")
+        #expect(!verified.stderr.contains("--cache-from"), "\(verified.stderr)")
+    }
+
     @Test func aFileEachBuildNamesDifferentlyIsNamed() throws {
         let context = try fixture.context(
             "random-name",

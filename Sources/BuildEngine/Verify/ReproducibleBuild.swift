@@ -87,14 +87,16 @@ public struct ReproducibleBuild: Sendable {
                 buildArguments: request.buildArguments, target: request.target, targetPlatform: request.platform))
     }
 
-    /// What each build runs: no tags (the temporary stores are thrown away), no cache, no pulls (the bases
-    /// are already there).
+    /// What each build runs: no tags (the temporary stores are thrown away), no cache (local or remote), no
+    /// pulls (the bases are already there).
     private static func temporaryRequest(_ request: BuildRequest) -> BuildRequest {
         var temporary = request
         temporary.tags = []
         temporary.noCache = true
         temporary.noCacheStages = []
         temporary.pullAlways = false
+        temporary.cacheFrom = []
+        temporary.cacheTo = []
         return temporary
     }
 
