@@ -149,6 +149,23 @@ import Testing
         try expectWhole(BuildFixture.base)
     }
 
+    @Test func blockIndexesGoWithTheirBlobs() throws {
+        let context = try fixture.context(
+            "prune-blocks",
+            dockerfile: """
+                FROM \(BuildFixture.base)
+                RUN seq 1 400000 > /numbers
+                """)
+        _ = try build(context, ["-t", "localhost/blocks:1"])
+        let indexes = root + "/cache/gzip-blocks"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: indexes).count == 1)
+        _ = try prune()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: indexes).count == 1, "its blob is still named")
+        #expect(try fixture.hoist("rmi", "localhost/blocks:1").succeeded)
+        _ = try prune("--all")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: indexes).isEmpty)
+    }
+
     @Test func untilAndOlderThanRemoveOnlyEntriesUnusedThatLong() throws {
         let old = try context("old")
         let recent = try context("recent")

@@ -97,8 +97,23 @@ public struct CachePruner: Sendable {
             report.treesRemoved += 1
         }
         report.bytesFreed += trees.removeTrash()
+        report.bytesFreed += Self.removeBlockIndexes(in: root.path + "/cache/gzip-blocks", store: store)
         withExtendedLifetime(lock) {}
         return report
+    }
+
+    /// Removes the compressed-block indexes (specs/layers.md, "Compressed blocks are reused") of blobs no longer in
+    /// the store. - Returns: the bytes freed.
+    static func removeBlockIndexes(in directory: String, store: LayoutContentStore) -> Int64 {
+        var freed: Int64 = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let path = directory + "/" + name
+            if let blob = try? Digest(parsing: "sha256:" + name), (try? store.hasBlob(blob)) == true { continue }
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, unlink(path) == 0 else { continue }
+            freed += Int64(info.st_size)
+        }
+        return freed
     }
 
     /// The diffIDs of every image a name in the store reaches (through indexes), from their configs.
