@@ -266,9 +266,10 @@ import Testing
     }
 
     /// Starts a build whose RUN prints `started` and sleeps; returns once it has printed that.
-    private func startSleepingBuild(_ name: String) throws -> Process {
+    /// Each caller sleeps a different number of seconds, so `ps` can tell its process from other tests'.
+    private func startSleepingBuild(_ name: String, seconds: Int) throws -> Process {
         let context = try fixture.context(
-            name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 300\n")
+            name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep \(seconds)\n")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
         process.arguments = ["--root", fixture.hoist.root, "build", "--progress", "plain", context]
@@ -288,17 +289,17 @@ import Testing
     }
 
     @Test func interruptedBuildLeavesNothingBehind() throws {
-        let process = try startSleepingBuild("interrupt")
+        let process = try startSleepingBuild("interrupt", seconds: 301)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         #expect(fixture.leftovers().isEmpty)
         let ps = try Subprocess.run(["ps", "-eo", "args"])
-        #expect(!ps.stdout.contains("sleep 300"))
+        #expect(!ps.stdout.contains("sleep 301"))
     }
 
     @Test func killedBuildIsCleanedUpByTheNextStart() throws {
-        let process = try startSleepingBuild("killed")
+        let process = try startSleepingBuild("killed", seconds: 302)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(!fixture.leftovers().isEmpty)

@@ -189,7 +189,7 @@ import Testing
 
     /// Starts a verification whose first build prints `started` and sleeps; returns once it has printed that.
     private func startSleepingVerification(_ name: String) throws -> Process {
-        let context = try fixture.context(name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 300\n")
+        let context = try fixture.context(name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 303\n")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
         process.arguments = [
