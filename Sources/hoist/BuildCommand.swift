@@ -29,11 +29,7 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("A name for the image (repeatable).", valueName: "name"))
     var tag: [String] = []
 
-    @Option(help: ArgumentHelp("A build argument, NAME=value or NAME (taken from the environment).", valueName: "arg"))
-    var buildArg: [String] = []
-
-    @Option(help: ArgumentHelp("A file of NAME=value build arguments, one per line.", valueName: "file"))
-    var buildArgFile: [String] = []
+    @OptionGroup var buildArguments: BuildArgumentOptions
 
     @Option(help: ArgumentHelp("The stage to build (default: the last).", valueName: "stage"))
     var target: String?
@@ -233,7 +229,7 @@ struct BuildCommand: AsyncParsableCommand {
             contextDirectory: contextPath, dockerfileText: dockerfileText, dockerfileName: dockerfileName,
             dockerfilePath: dockerfilePath)
         request.tags = try tag.map { try ImageReference(parsing: $0) }
-        request.buildArguments = try Self.buildArguments(buildArg, files: buildArgFile)
+        request.buildArguments = try buildArguments.values()
         request.target = target
         if let platform {
             guard let parsed = PlatformTriple(parsing: platform) else {
@@ -290,44 +286,6 @@ struct BuildCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         return chosen?.0
-    }
-
-    /// `--build-arg` and `--build-arg-file` values; the command line wins over the files.
-    static func buildArguments(_ buildArg: [String], files buildArgFile: [String]) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for path in buildArgFile {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("cannot read the build-arg file \(path)")
-            }
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                guard let equals = trimmed.firstIndex(of: "="), equals != trimmed.startIndex else {
-                    throw ValidationError("\(path):\(number + 1): expected NAME=value, got '\(trimmed)'")
-                }
-                result[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
-            }
-        }
-        for argument in buildArg {
-            if let equals = argument.firstIndex(of: "=") {
-                let name = String(argument[..<equals])
-                guard Self.isArgumentName(name) else {
-                    throw ValidationError("--build-arg '\(argument)': '\(name)' is not a valid argument name")
-                }
-                result[name] = String(argument[argument.index(after: equals)...])
-            } else {
-                guard Self.isArgumentName(argument) else {
-                    throw ValidationError("--build-arg '\(argument)' is not NAME=value or NAME")
-                }
-                if let value = ProcessInfo.processInfo.environment[argument] { result[argument] = value }
-            }
-        }
-        return result
-    }
-
-    static func isArgumentName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
     }
 
     private func secrets() throws -> [String: String] {

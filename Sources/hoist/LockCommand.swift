@@ -26,11 +26,7 @@ struct LockCommand: AsyncParsableCommand {
         help: ArgumentHelp("The Dockerfile (default: CONTEXT/Dockerfile).", valueName: "file"))
     var file: String?
 
-    @Option(help: ArgumentHelp("A build argument, NAME=value or NAME (taken from the environment).", valueName: "arg"))
-    var buildArg: [String] = []
-
-    @Option(help: ArgumentHelp("A file of NAME=value build arguments, one per line.", valueName: "file"))
-    var buildArgFile: [String] = []
+    @OptionGroup var buildArguments: BuildArgumentOptions
 
     @Option(help: ArgumentHelp("The stage to build (default: the last).", valueName: "stage"))
     var target: String?
@@ -126,7 +122,7 @@ struct LockCommand: AsyncParsableCommand {
             file == "-"
             ? "<stdin>"
             : file ?? (context == "." ? "Dockerfile" : (context as NSString).appendingPathComponent("Dockerfile"))
-        let arguments = try BuildCommand.buildArguments(buildArg, files: buildArgFile)
+        let arguments = try buildArguments.values()
         var platforms: [PlatformTriple] = []
         for text in platform.flatMap({ $0.split(separator: ",").map(String.init) }) {
             guard let parsed = PlatformTriple(parsing: text.trimmingCharacters(in: .whitespaces)) else {

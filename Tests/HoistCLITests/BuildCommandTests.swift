@@ -270,22 +270,7 @@ import Testing
     private func startSleepingBuild(_ name: String, seconds: Int) throws -> Process {
         let context = try fixture.context(
             name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep \(seconds)\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
-        process.arguments = ["--root", fixture.hoist.root, "build", "--progress", "plain", context]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(120)
-        while !String(decoding: seen, as: UTF8.self).contains("started"), Date() < deadline {
-            let chunk = errors.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += chunk
-        }
-        #expect(String(decoding: seen, as: UTF8.self).contains("started"))
-        return process
+        return try fixture.startBuild([context])
     }
 
     @Test func interruptedBuildLeavesNothingBehind() throws {

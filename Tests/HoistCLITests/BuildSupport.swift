@@ -83,6 +83,27 @@ struct BuildFixture {
         try ImageRunner.run(layout: hoist.root + "/store", reference: image, scratch: scratch)
     }
 
+    /// Starts `hoist build` with `arguments` (the context last) in the background and returns once its progress
+    /// has printed `marker`.
+    func startBuild(_ arguments: [String], waitingFor marker: String = "started") throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
+        process.arguments = ["--root", hoist.root, "build", "--progress", "plain"] + arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(120)
+        while !String(decoding: seen, as: UTF8.self).contains(marker), Date() < deadline {
+            let chunk = errors.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += chunk
+        }
+        #expect(String(decoding: seen, as: UTF8.self).contains(marker))
+        return process
+    }
+
     /// Whether anything of a build is left under ROOT/tmp or mounted beneath the root.
     func leftovers() -> [String] {
         let temporary = (try? FileManager.default.contentsOfDirectory(atPath: hoist.root + "/tmp")) ?? []

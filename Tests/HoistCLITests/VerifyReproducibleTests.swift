@@ -190,24 +190,7 @@ import Testing
     /// Starts a verification whose first build prints `started` and sleeps; returns once it has printed that.
     private func startSleepingVerification(_ name: String) throws -> Process {
         let context = try fixture.context(name, dockerfile: "FROM \(BuildFixture.base)\nRUN echo started; sleep 303\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.hoistBinary)
-        process.arguments = [
-            "--root", fixture.hoist.root, "build", "--verify-reproducible", "--progress", "plain", context,
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var seen = Data()
-        let deadline = Date().addingTimeInterval(120)
-        while !String(decoding: seen, as: UTF8.self).contains("started"), Date() < deadline {
-            let chunk = errors.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += chunk
-        }
-        #expect(String(decoding: seen, as: UTF8.self).contains("started"))
-        return process
+        return try fixture.startBuild(["--verify-reproducible", context])
     }
 
     @Test func interruptedVerificationLeavesNothingBehind() throws {

@@ -29,6 +29,15 @@ protocol CacheRepository: Sendable {
 }
 
 extension CacheRepository {
+    /// The cache manifest in `bytes`. - Throws: `RemoteCacheError.notACache` when they are not one.
+    func decodeManifest(_ bytes: [UInt8]) throws -> ImageManifest {
+        do {
+            return try JSONDecoder().decode(ImageManifest.self, from: Data(bytes))
+        } catch {
+            throw RemoteCacheError.notACache(location: location, reason: "its manifest does not decode: \(error)")
+        }
+    }
+
     /// The cache's entries by key: the manifest and the config blob (no layer is fetched).
     /// - Parameter store: where the config blob is put.
     /// - Throws: `RemoteCacheError`.

@@ -41,11 +41,7 @@ struct LayoutCacheRepository: CacheRepository {
         } catch {
             throw RemoteCacheError.transfer(location: location, underlying: error)
         }
-        do {
-            return try JSONDecoder().decode(ImageManifest.self, from: Data(bytes))
-        } catch {
-            throw RemoteCacheError.notACache(location: location, reason: "its manifest does not decode: \(error)")
-        }
+        return try decodeManifest(bytes)
     }
 
     func fetchBlob(_ descriptor: Descriptor, into store: any ContentStore) async throws {

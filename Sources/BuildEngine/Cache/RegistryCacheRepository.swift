@@ -43,11 +43,7 @@ struct RegistryCacheRepository: CacheRepository {
         guard descriptor.mediaType == .ociManifest else {
             throw RemoteCacheError.notACache(location: location, reason: "it is a \(descriptor.mediaType)")
         }
-        do {
-            return try JSONDecoder().decode(ImageManifest.self, from: Data(bytes))
-        } catch {
-            throw RemoteCacheError.notACache(location: location, reason: "its manifest does not decode: \(error)")
-        }
+        return try decodeManifest(bytes)
     }
 
     func fetchBlob(_ descriptor: Descriptor, into store: any ContentStore) async throws {
