@@ -166,6 +166,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: indexes).isEmpty)
     }
 
+    @Test func layersAKilledProcessWasUnpackingGo() throws {
+        // A process that has ended: its pid names nothing that runs now.
+        let ended = try Subprocess.run(["sh", "-c", "echo $$"])
+        let pid = try #require(Int32(ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let hex = String(repeating: "ab", count: 32)
+        let abandoned = root + "/layers/\(hex).partial-\(pid)-7"
+        let live = root + "/layers/\(hex).partial-\(getpid())-8"
+        for directory in [abandoned, live] {
+            try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: true)
+        }
+        _ = try prune()
+        #expect(!FileManager.default.fileExists(atPath: abandoned))
+        #expect(FileManager.default.fileExists(atPath: live), "a running process's extraction stays")
+        try FileManager.default.removeItem(atPath: live)
+    }
+
     @Test func untilAndOlderThanRemoveOnlyEntriesUnusedThatLong() throws {
         let old = try context("old")
         let recent = try context("recent")

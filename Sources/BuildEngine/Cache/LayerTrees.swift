@@ -10,6 +10,7 @@ import OCIImage
 /// dir-<key hex>   the tree of a layer that was never compressed, named by a cache entry
 /// .empty          an empty directory builds mount; never removed
 /// .trash-*        a tree being removed (left by an interrupted prune)
+/// <diffID hex>.partial-PID-N   a layer being unpacked (left by a killed process when PID is gone)
 /// ```
 /// Other names are left alone.
 struct LayerTrees {
@@ -27,6 +28,15 @@ struct LayerTrees {
         if Self.isKeptTreeName(name) { return directories.contains(name) }
         guard let diffID = try? Digest(algorithm: "sha256", encoded: name) else { return true }
         return diffIDs.contains(diffID)
+    }
+
+    /// `<diffID hex>.partial-PID-N` (see `LayerApplier.extract`) whose process no longer runs.
+    static func isAbandonedExtraction(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, isDiffIDName(parts[0]), parts[1].hasPrefix("partial-") else { return false }
+        let fields = parts[1].split(separator: "-")
+        guard fields.count == 3, let pid = Int32(fields[1]), pid > 0 else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     static func isKeptTreeName(_ name: String) -> Bool {
@@ -50,11 +60,12 @@ struct LayerTrees {
         return size
     }
 
-    /// Deletes what an interrupted prune left. - Returns: the bytes freed.
+    /// Deletes what an interrupted prune left, and layers a killed process was unpacking. - Returns: the bytes
+    /// freed.
     func removeTrash() -> Int64 {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         var freed: Int64 = 0
-        for name in names where name.hasPrefix(".trash-") {
+        for name in names where name.hasPrefix(".trash-") || Self.isAbandonedExtraction(name) {
             let size = Self.diskUsage(path + "/" + name)
             if (try? Self.delete(path + "/" + name)) != nil { freed += size }
         }
