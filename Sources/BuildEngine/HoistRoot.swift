@@ -35,6 +35,12 @@ public struct HoistRoot: Sendable {
     /// `ROOT/layers`: one extracted directory per layer diffID, the lower directories of overlay mounts.
     public var layersPath: String { path + "/layers" }
 
+    /// `ROOT/cache`: the build cache's entries and slots (specs/cache.md).
+    public var cachePath: String { path + "/cache" }
+
+    /// `ROOT/cache/gzip-blocks`: where compressed blocks of earlier layers are indexed (specs/layers.md).
+    public var blockIndexesPath: String { cachePath + "/gzip-blocks" }
+
     /// `ROOT/cache-mounts`: the directories behind `RUN --mount=type=cache`, one per cache id.
     public var cacheMountsPath: String { path + "/cache-mounts" }
 

@@ -62,6 +62,16 @@ struct BuildFixture {
         return directory
     }
 
+    /// A copy of `examples/NAME` with Debian's static busybox added, as the examples expect.
+    func example(_ name: String) throws -> String {
+        let busybox = try Subprocess.requireTool("busybox", package: "busybox-static")
+        let destination = scratch.child("example-" + name.replacingOccurrences(of: "/", with: "-"))
+        try FileManager.default.copyItem(atPath: TestPaths.packageRoot + "/examples/" + name, toPath: destination)
+        try? FileManager.default.removeItem(atPath: destination + "/busybox")
+        try FileManager.default.copyItem(atPath: busybox, toPath: destination + "/busybox")
+        return destination
+    }
+
     /// `hoist build` with `arguments`, then the context; SOURCE_DATE_EPOCH fixed.
     func build(_ context: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws
         -> ProcessResult

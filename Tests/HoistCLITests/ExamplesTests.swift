@@ -11,16 +11,6 @@ import Testing
 
     init() throws { fixture = try BuildFixture() }
 
-    /// A copy of `examples/NAME` with Debian's static busybox added, as the examples expect.
-    private func exampleContext(_ name: String) throws -> String {
-        let busybox = try Subprocess.requireTool("busybox", package: "busybox-static")
-        let destination = fixture.scratch.child("example-" + name.replacingOccurrences(of: "/", with: "-"))
-        try FileManager.default.copyItem(atPath: TestPaths.packageRoot + "/examples/" + name, toPath: destination)
-        try? FileManager.default.removeItem(atPath: destination + "/busybox")
-        try FileManager.default.copyItem(atPath: busybox, toPath: destination + "/busybox")
-        return destination
-    }
-
     private func buildAndRun(_ context: String, tag: String, extra: [String] = []) throws -> String {
         let built = try fixture.build(context, ["-t", tag] + extra)
         #expect(built.succeeded, "\(built.stderr)")
@@ -44,7 +34,7 @@ import Testing
     }
 
     @Test func sampleDockerfileBuildsAndGreets() throws {
-        let context = try exampleContext("sample")
+        let context = try fixture.example("sample")
         let output = try buildAndRun(
             context, tag: "localhost/sample:1", extra: ["-f", TestPaths.packageRoot + "/Dockerfile.sample"])
         #expect(output == "hello, world! (uid 1000, in /home/app)\n")
@@ -57,14 +47,14 @@ import Testing
     }
 
     @Test func staticBinaryExample() throws {
-        let output = try buildAndRun(try exampleContext("static"), tag: "localhost/static:1")
+        let output = try buildAndRun(try fixture.example("static"), tag: "localhost/static:1")
         #expect(output == "a static binary, alone in its image\n")
         let files = try ImageFiles(fixture: fixture, image: "localhost/static:1")
         #expect(try FileManager.default.contentsOfDirectory(atPath: files.rootfs) == ["busybox"])
     }
 
     @Test func heredocExample() throws {
-        let output = try buildAndRun(try exampleContext("heredoc"), tag: "localhost/heredoc:1")
+        let output = try buildAndRun(try fixture.example("heredoc"), tag: "localhost/heredoc:1")
         #expect(
             output == """
                 Hello from the heredoc example.
@@ -77,13 +67,13 @@ import Testing
     }
 
     @Test func cacheMountExample() throws {
-        let context = try exampleContext("cache-mount")
+        let context = try fixture.example("cache-mount")
         let output = try buildAndRun(context, tag: "localhost/cache-mount:1")
         #expect(output == "cache seen by 1 build(s); /var/cache/demo in the image: 0 entries\n")
     }
 
     @Test func onBuildPairExample() throws {
-        let context = try exampleContext("onbuild")
+        let context = try fixture.example("onbuild")
         let parent = try fixture.build(
             context, ["-f", context + "/Dockerfile.parent", "-t", "hoist-examples/onbuild-parent:1"])
         #expect(parent.succeeded, "\(parent.stderr)")

@@ -13,16 +13,6 @@ import Testing
 
     init() throws { fixture = try BuildFixture() }
 
-    /// A copy of `examples/NAME` with Debian's static busybox added, as the examples expect.
-    private func exampleCopy(_ name: String) throws -> String {
-        let busybox = try Subprocess.requireTool("busybox", package: "busybox-static")
-        let destination = fixture.scratch.child("verify-example-" + name)
-        try FileManager.default.copyItem(atPath: TestPaths.packageRoot + "/examples/" + name, toPath: destination)
-        try? FileManager.default.removeItem(atPath: destination + "/busybox")
-        try FileManager.default.copyItem(atPath: busybox, toPath: destination + "/busybox")
-        return destination
-    }
-
     /// Verifies a build that should pass: the digest on standard output, `reproducible: DIGEST` on standard
     /// error, nothing left under ROOT/tmp, the tag naming the image.
     @discardableResult
@@ -53,19 +43,19 @@ import Testing
             ),
         ]
         for example in expected {
-            try verifyPasses(try exampleCopy(example.name), tag: example.tag)
+            try verifyPasses(try fixture.example(example.name), tag: example.tag)
             let run = try fixture.run(example.tag)
             #expect(run.succeeded, "\(example.name): \(run.stderr)")
             #expect(run.stdout.hasPrefix(example.output), "\(example.name): \(run.stdout)")
         }
 
-        let sample = try exampleCopy("sample")
+        let sample = try fixture.example("sample")
         try verifyPasses(
             sample, tag: "localhost/verify-sample:1", ["-f", TestPaths.packageRoot + "/Dockerfile.sample"])
         #expect(try fixture.run("localhost/verify-sample:1").stdout == "hello, world! (uid 1000, in /home/app)\n")
 
         // The child's base is the parent just verified: it must be in the real store, tagged.
-        let onbuild = try exampleCopy("onbuild")
+        let onbuild = try fixture.example("onbuild")
         try verifyPasses(onbuild, tag: "hoist-examples/onbuild-parent:1", ["-f", onbuild + "/Dockerfile.parent"])
         try verifyPasses(onbuild, tag: "localhost/verify-onbuild-child:1", ["-f", onbuild + "/Dockerfile.child"])
         #expect(

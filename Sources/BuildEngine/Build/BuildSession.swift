@@ -47,8 +47,8 @@ final class BuildSession: Sendable {
         self.layers = try LayerDirectories(path: root.layersPath, store: store)
         self.ignore = try Self.loadIgnore(request)
         self.rootMode = RootMode.detect(workspace: workspace, empty: layers.emptyPath, observer: observer)
-        self.cache = try? BuildCache(path: root.path + "/cache", store: store, layersPath: root.layersPath)
-        self.blockMemo = GzipBlockMemo(directory: root.path + "/cache/gzip-blocks") { store.blobPath($0) }
+        self.cache = try? BuildCache(path: root.cachePath, store: store, layersPath: root.layersPath)
+        self.blockMemo = GzipBlockMemo(directory: root.blockIndexesPath) { store.blobPath($0) }
         self.remoteCache = remoteCache
         var exported: Set<Int> = [plan.target]
         var current = plan.target

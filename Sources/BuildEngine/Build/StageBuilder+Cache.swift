@@ -12,6 +12,18 @@ struct StepRead {
     var digest: String
 }
 
+extension StepRead {
+    /// What a `--from`/`from=` names: a stage's result (its chain value) or an image (its manifest digest).
+    init(from: String, source: ImageState) {
+        if let key = source.cacheKey {
+            self.init(what: "stage \(from)", digest: key.description)
+        } else {
+            self.init(
+                what: "image \(from)", digest: source.base?.digest.description ?? "unknown:\(from)")
+        }
+    }
+}
+
 /// A filesystem step's identity in the build cache.
 struct StepCache {
     /// The key, when it is known before the step runs (RUN, WORKDIR, COPY --from).

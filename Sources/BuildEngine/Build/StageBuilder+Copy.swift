@@ -12,9 +12,12 @@ extension StageBuilder {
     {
         let tree: CopyOperation.SourceTree
         var sourceLayers: [String] = []
+        var extra: [StepRead] = []
         if let from = copy.from {
-            tree = .rootFilesystem(directory: try await sourceRoot(from))
-            if session.rootMode == .overlay { sourceLayers = try await sourceImage(from).layerDirectories() }
+            let source = try await sourceImage(from)
+            tree = .rootFilesystem(directory: try await session.rootView(of: source, key: from.lowercased()))
+            if session.rootMode == .overlay { sourceLayers = try await source.layerDirectories() }
+            extra.append(StepRead(from: from, source: source))
         } else {
             tree = .context(directory: session.request.contextDirectory, ignore: session.ignore)
         }
@@ -34,11 +37,7 @@ extension StageBuilder {
                 "from=" + (copy.from ?? ""), "chown=" + (copy.chown ?? ""), "chmod=" + (copy.chmod ?? ""),
                 "parents=\(copy.parents)", "link=\(copy.link)", "checksum=" + (copy.checksum ?? ""),
             ] + copy.excludes.map { "exclude=" + $0 }
-        var extra: [StepRead] = []
         let usesURL = isAdd && copy.sources.contains { $0.hasPrefix("http://") || $0.hasPrefix("https://") }
-        if let from = copy.from {
-            extra.append(try await sourceRead(from))
-        }
         // With --from, the key names the source stage's result: what was copied needn't be hashed.
         operation.hashesContent = copy.from == nil || usesURL
         let prepared = operation

@@ -119,7 +119,7 @@ extension StageBuilder {
         var reads: [StepRead] = []
         for mount in mounts where mount.type == .bind {
             if let from = mount.from {
-                reads.append(try await sourceRead(from))
+                reads.append(StepRead(from: from, source: try await sourceImage(from)))
             } else {
                 let source = mount.source ?? "."
                 let path = try RootedPath.resolve(source, in: session.request.contextDirectory)
@@ -127,15 +127,6 @@ extension StageBuilder {
             }
         }
         return reads
-    }
-
-    /// What a step reads from `--from`/`from=`: the stage's result or the image's digest.
-    func sourceRead(_ from: String) async throws -> StepRead {
-        let source = try await sourceImage(from)
-        let isStage = session.typed.stages.contains { $0.name == from.lowercased() } || Int(from) != nil
-        return StepRead(
-            what: isStage ? "stage \(from)" : "image \(from)",
-            digest: source.cacheKey?.description ?? source.base?.digest.description ?? "unknown:\(from)")
     }
 
     /// Fails early, with the reason, when the stage's platform can't execute here.

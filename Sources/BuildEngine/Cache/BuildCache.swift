@@ -73,15 +73,7 @@ struct BuildCache: Sendable {
         guard let data = FileManager.default.contents(atPath: file),
             let entry = try? JSONDecoder().decode(Entry.self, from: data)
         else { return (nil, false) }
-        for layer in entry.layers {
-            if let descriptor = layer.descriptor {
-                if (try? store.hasBlob(descriptor.digest)) != true { return (nil, true) }
-            } else if let directory = layer.directory {
-                if !FileManager.default.fileExists(atPath: layersPath + "/" + directory) { return (nil, true) }
-            } else {
-                return (nil, true)
-            }
-        }
+        guard entry.layers.allSatisfy({ $0.isPresent(in: store, layersPath: layersPath) }) else { return (nil, true) }
         return (entry, false)
     }
 
@@ -153,6 +145,15 @@ struct BuildCache: Sendable {
         // The step last ran with exactly these inputs and wrote its entry; only `hoist prune` removes entries.
         if previous.key == current.key { return "the cache entry was pruned" }
         return "no cache entry for these inputs"
+    }
+}
+
+extension BuildCache.Entry.Layer {
+    /// Whether what the layer names is still there: its blob in `store`, or its kept tree under `layersPath`.
+    func isPresent(in store: any ContentStore, layersPath: String) -> Bool {
+        if let descriptor { return (try? store.hasBlob(descriptor.digest)) == true }
+        if let directory { return FileManager.default.fileExists(atPath: layersPath + "/" + directory) }
+        return false
     }
 }
 

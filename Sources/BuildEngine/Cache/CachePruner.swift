@@ -97,7 +97,7 @@ public struct CachePruner: Sendable {
             report.treesRemoved += 1
         }
         report.bytesFreed += trees.removeTrash()
-        report.bytesFreed += Self.removeBlockIndexes(in: root.path + "/cache/gzip-blocks", store: store)
+        report.bytesFreed += Self.removeBlockIndexes(in: root.blockIndexesPath, store: store)
         withExtendedLifetime(lock) {}
         return report
     }
@@ -154,7 +154,7 @@ struct CacheEntries {
         var isReadable: Bool
     }
 
-    var entriesPath: String { root.path + "/cache/entries" }
+    var entriesPath: String { root.cachePath + "/entries" }
 
     /// Every entry file (`<hex>.json`), readable or not, sorted by key.
     func load() throws -> [Record] {
@@ -192,7 +192,7 @@ struct CacheEntries {
 
 extension Array where Element == CacheEntries.Record {
     /// Splits entries into those a lookup would use and those it would not (unreadable, or naming a blob or kept
-    /// tree that is gone), exactly as `BuildCache.entry` decides.
+    /// tree that is gone), as `BuildCache.entry` decides.
     func partitioned(store: LayoutContentStore, layersPath: String) -> (
         working: [CacheEntries.Record], stale: [CacheEntries.Record]
     ) {
@@ -200,14 +200,7 @@ extension Array where Element == CacheEntries.Record {
         var stale: [CacheEntries.Record] = []
         for record in self {
             let intact =
-                record.isReadable
-                && record.layers.allSatisfy { layer in
-                    if let descriptor = layer.descriptor { return (try? store.hasBlob(descriptor.digest)) == true }
-                    if let directory = layer.directory {
-                        return FileManager.default.fileExists(atPath: layersPath + "/" + directory)
-                    }
-                    return false
-                }
+                record.isReadable && record.layers.allSatisfy { $0.isPresent(in: store, layersPath: layersPath) }
             if intact { working.append(record) } else { stale.append(record) }
         }
         return (working, stale)

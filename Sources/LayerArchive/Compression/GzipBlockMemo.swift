@@ -33,31 +33,9 @@ public final class GzipBlockMemo: @unchecked Sendable {
         var length: Int
     }
 
-    /// The first 32 bytes of the key's digest, as four words.
+    /// The 32 bytes of the key's digest.
     struct Key: Hashable {
-        var words: (UInt64, UInt64, UInt64, UInt64)
-
-        static func == (left: Key, right: Key) -> Bool {
-            left.words.0 == right.words.0 && left.words.1 == right.words.1 && left.words.2 == right.words.2
-                && left.words.3 == right.words.3
-        }
-
-        func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
-
-        init(digest bytes: [UInt8]) {
-            func word(_ index: Int) -> UInt64 {
-                var value: UInt64 = 0
-                for byte in bytes[(index * 8)..<(index * 8 + 8)].reversed() { value = value << 8 | UInt64(byte) }
-                return value
-            }
-            words = (word(0), word(1), word(2), word(3))
-        }
-
-        func append(to bytes: inout [UInt8]) {
-            for word in [words.0, words.1, words.2, words.3] {
-                for index in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: word >> (8 * index))) }
-            }
-        }
+        var digest: [UInt8]
     }
 
     static let magic = Array("hoist-gzip-blocks-v1\n".utf8)
@@ -99,9 +77,7 @@ public final class GzipBlockMemo: @unchecked Sendable {
         hasher.update(Array(prefix.utf8))
         hasher.update(dictionary)
         hasher.update(input)
-        let hex = Array(hasher.finalize().encoded.utf8)
-        func nibble(_ character: UInt8) -> UInt8 { character <= 57 ? character - 48 : character - 87 }
-        return Key(digest: (0..<32).map { nibble(hex[2 * $0]) << 4 | nibble(hex[2 * $0 + 1]) })
+        return Key(digest: hasher.finalizeBytes())
     }
 
     // MARK: - Reuse
@@ -143,7 +119,7 @@ public final class GzipBlockMemo: @unchecked Sendable {
         var bytes = Self.magic
         Self.append(UInt64(size), to: &bytes)
         for record in records {
-            record.key.append(to: &bytes)
+            bytes.append(contentsOf: record.key.digest)
             Self.append(UInt64(record.offset), to: &bytes)
             Self.append(UInt64(record.length), to: &bytes, width: 4)
         }

@@ -41,13 +41,17 @@ public final class SHA256Hasher {
 
     /// Ends the hash.
     /// - Returns: the `sha256:` digest of every byte added.
-    public func finalize() -> Digest {
+    public func finalize() -> Digest { Digest(sha256: finalizeBytes()) }
+
+    /// Ends the hash.
+    /// - Returns: the 32 bytes of the SHA-256 of every byte added.
+    public func finalizeBytes() -> [UInt8] {
         precondition(!finished, "SHA256Hasher finalized twice")
         finished = true
         var output = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &output, &length)
-        return Digest(sha256: output)
+        return output
     }
 
     /// The SHA-256 digest of a byte collection.
