@@ -61,8 +61,8 @@ final class ParallelGzipWriter: ByteSink {
         // Two slots at least, so the block being submitted is never recycled as the next one before its
         // last 32 KiB were copied as the next block's dictionary.
         let slots = max(2, 2 * threads)
-        current = CompressionJob()
-        for _ in 1..<slots { freeJobs.append(CompressionJob()) }
+        current = CompressionJob(memo: self.memo, level: level)
+        for _ in 1..<slots { freeJobs.append(CompressionJob(memo: self.memo, level: level)) }
     }
 
     deinit { pool?.shutdown() }
@@ -101,8 +101,6 @@ final class ParallelGzipWriter: ByteSink {
     private func submitCurrent(isLast: Bool) throws {
         let job = current
         job.isLast = isLast
-        job.memo = memo
-        job.level = level
         totalInput += UInt64(job.inputLength)
         pending.append(job)
         if let inlineCompressor {
@@ -116,7 +114,7 @@ final class ParallelGzipWriter: ByteSink {
             next = free
         } else {
             try drainHead()
-            next = freeJobs.popLast() ?? CompressionJob()
+            next = freeJobs.popLast() ?? CompressionJob(memo: memo, level: level)
         }
         // The job being compressed only reads its input, so copying its tail concurrently is safe.
         next.dictionary.copyMemory(
@@ -169,11 +167,13 @@ final class CompressionJob: @unchecked Sendable {
     var error: (any Error)?
     var isDone = false
     /// With a memo: where earlier blocks may be found, the level, and this block's key once known.
-    var memo: GzipBlockMemo?
-    var level = 0
+    let memo: GzipBlockMemo?
+    let level: Int
     var key: GzipBlockMemo.Key?
 
-    init() {
+    init(memo: GzipBlockMemo?, level: Int) {
+        self.memo = memo
+        self.level = level
         dictionary = UnsafeMutableRawPointer.allocate(byteCount: ParallelGzipWriter.dictionarySize, alignment: 16)
         input = UnsafeMutableRawPointer.allocate(byteCount: ParallelGzipWriter.blockSize, alignment: 16)
     }
